@@ -1,0 +1,62 @@
+// ml-train: train one network with one learning rule on one data set.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include <cxxopts.hpp>
+
+#include "engine/trainer.h"
+#include "rules/learning_rule.h"
+
+int main(int argc, char** argv) {
+  ml::TrainConfig c;
+  std::string rules;
+  for (const auto& n : ml::rule_names()) rules += (rules.empty() ? "" : ", ") + n;
+
+  cxxopts::Options options("ml-train",
+                           "Train one network with one learning rule; writes metrics.csv, config.json and\n"
+                           "model.safetensors into --out.");
+  // clang-format off
+  options.add_options()
+    ("rule", "learning rule: " + rules, cxxopts::value(c.rule)->default_value(c.rule))
+    ("data", "data set: fashion-mnist or mnist", cxxopts::value(c.data)->default_value(c.data))
+    ("data-dir", "directory with the IDX files (default: where Debian's dataset package puts them)",
+       cxxopts::value(c.data_dir))
+    ("arch", "network: 'lenet' or a spec such as conv32k3-relu-maxpool2-flatten-fc10 "
+             "(tokens conv<K>k<R>[s<S>][p<P>], fc<N>, relu, maxpool<k>[s<S>], flatten)",
+       cxxopts::value(c.arch)->default_value(c.arch))
+    ("epochs", "training epochs", cxxopts::value(c.epochs)->default_value(std::to_string(c.epochs)))
+    ("batch", "minibatch size", cxxopts::value(c.batch)->default_value(std::to_string(c.batch)))
+    ("test-batch", "batch size for evaluating the test set", cxxopts::value(c.test_batch)->default_value("1000"))
+    ("limit", "train on the first N training samples only (0: all; the test set stays whole)",
+       cxxopts::value(c.limit)->default_value("0"))
+    ("optimizer", "sgd or adam", cxxopts::value(c.optimizer.name)->default_value("sgd"))
+    ("lr", "learning rate", cxxopts::value(c.optimizer.lr)->default_value("0.01"))
+    ("momentum", "SGD momentum", cxxopts::value(c.optimizer.momentum)->default_value("0.9"))
+    ("weight-decay", "L2 weight decay (added to the gradient, as PyTorch)",
+       cxxopts::value(c.optimizer.weight_decay)->default_value("0"))
+    ("beta1", "Adam beta1", cxxopts::value(c.optimizer.beta1)->default_value("0.9"))
+    ("beta2", "Adam beta2", cxxopts::value(c.optimizer.beta2)->default_value("0.999"))
+    ("eps", "Adam epsilon", cxxopts::value(c.optimizer.eps)->default_value("1e-8"))
+    ("seed", "random seed (initial weights, data order)", cxxopts::value(c.seed)->default_value("1"))
+    ("device", "cpu, cuda or auto (cuda when a GPU is present)", cxxopts::value(c.device)->default_value("auto"))
+    ("out", "output directory", cxxopts::value(c.out)->default_value(c.out))
+    ("no-progress", "no progress line on stderr")
+    ("h,help", "print this help");
+  // clang-format on
+
+  try {
+    auto args = options.parse(argc, argv);
+    if (args.count("help")) {
+      std::cout << options.help() << std::endl;
+      return 0;
+    }
+    if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
+    c.progress = !args.count("no-progress");
+    ml::train(c);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ml-train: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

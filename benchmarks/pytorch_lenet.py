@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""The seed LeNet in PyTorch, trained exactly as ml-train trains it: the honest
+comparison for microlearning's speed and accuracy.
+
+  pytorch_lenet.py --mode throughput --threads 2 --samples 12800   # samples/s
+  pytorch_lenet.py --mode accuracy --epochs 15                     # test accuracy per epoch
+
+Reads Fashion-MNIST from Debian's dataset-fashion-mnist (or --data-dir).
+"""
+import argparse
+import gzip
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load(data_dir, split):
+    prefix = "train" if split == "train" else "t10k"
+    def find(kind):
+        for name in (f"{prefix}-{kind}.gz", f"{prefix}-{kind}"):
+            if os.path.exists(os.path.join(data_dir, name)):
+                return os.path.join(data_dir, name)
+        sys.exit(f"pytorch_lenet.py: no {prefix}-{kind}[.gz] in {data_dir}")
+    x = read_idx(find("images-idx3-ubyte")).astype(np.float32) / 255.0
+    y = read_idx(find("labels-idx1-ubyte")).astype(np.int64)
+    return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mode", choices=["throughput", "accuracy"], default="throughput")
+    ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--samples", type=int, default=12800, help="throughput: samples timed (after a warm-up)")
+    ap.add_argument("--epochs", type=int, default=15, help="accuracy: epochs")
+    ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--momentum", type=float, default=0.9)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    xtr, ytr = load(args.data_dir, "train")
+    xte, yte = load(args.data_dir, "test")
+    mean, std = xtr.mean().item(), xtr.std().item()
+    xtr, xte = (xtr - mean) / std, (xte - mean) / std
+
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+
+    def step(xb, yb):
+        opt.zero_grad()
+        loss = F.nll_loss(model(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    if args.mode == "throughput":
+        g = torch.Generator().manual_seed(args.seed)
+        order = torch.randperm(len(xtr), generator=g)
+        for i in range(10):  # warm-up
+            idx = order[i * args.batch:(i + 1) * args.batch]
+            step(xtr[idx], ytr[idx])
+        n_batches = args.samples // args.batch
+        start = time.perf_counter()
+        for i in range(n_batches):
+            idx = order[(i % (len(xtr) // args.batch)) * args.batch:][:args.batch]
+            step(xtr[idx], ytr[idx])
+        seconds = time.perf_counter() - start
+        print(f"pytorch {torch.__version__} threads {torch.get_num_threads()} batch {args.batch}: "
+              f"{n_batches * args.batch / seconds:.1f} samples/s ({n_batches * args.batch} samples, {seconds:.2f} s)")
+        return
+
+    print("epoch,train_loss,test_loss,test_acc,seconds")
+    g = torch.Generator().manual_seed(args.seed)
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        order = torch.randperm(len(xtr), generator=g)
+        start, total = time.perf_counter(), 0.0
+        for i in range(0, len(xtr), args.batch):
+            idx = order[i:i + args.batch]
+            total += step(xtr[idx], ytr[idx]) * len(idx)
+        seconds = time.perf_counter() - start
+        model.eval()
+        with torch.no_grad():
+            out = torch.cat([model(xte[i:i + 1000]) for i in range(0, len(xte), 1000)])
+            test_loss = F.nll_loss(out, yte).item()
+            acc = (out.argmax(1) == yte).float().mean().item()
+        print(f"{epoch},{total / len(xtr):.6f},{test_loss:.6f},{acc:.4f},{seconds:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+#include "engine/layers/conv2d.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace ml {
+
+Conv2d::Conv2d(int in_channels, int out_channels, int kernel, int stride, int pad)
+    : in_channels_(in_channels), out_channels_(out_channels), kernel_(kernel), stride_(stride), pad_(pad) {
+  weight_.value = Tensor({out_channels, in_channels, kernel, kernel});
+  weight_.grad = Tensor(weight_.value.shape());
+  bias_.value = Tensor({out_channels});
+  bias_.grad = Tensor({out_channels});
+}
+
+std::string Conv2d::token() const {
+  std::string t = "conv" + std::to_string(out_channels_) + "k" + std::to_string(kernel_);
+  if (stride_ != 1) t += "s" + std::to_string(stride_);
+  if (pad_ != 0) t += "p" + std::to_string(pad_);
+  return t;
+}
+
+Shape Conv2d::output_shape(const Shape& in) const {
+  const std::string where = "layer " + name_ + " '" + token() + "': ";
+  if (in.size() != 3) throw std::invalid_argument(where + "expects a [C, H, W] input, got " + shape_str(in));
+  if (in[0] != in_channels_) {
+    throw std::invalid_argument(where + "expects " + std::to_string(in_channels_) + " channels, got " + shape_str(in));
+  }
+  const int P = (in[1] + 2 * pad_ - kernel_) / stride_ + 1, Q = (in[2] + 2 * pad_ - kernel_) / stride_ + 1;
+  if (in[1] + 2 * pad_ < kernel_ || in[2] + 2 * pad_ < kernel_ || P < 1 || Q < 1) {
+    throw std::invalid_argument(where + "kernel " + std::to_string(kernel_) + " does not fit input " + shape_str(in));
+  }
+  return {out_channels_, P, Q};
+}
+
+void Conv2d::init(Rng& rng) {
+  // PyTorch's default: kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias alike.
+  const float bound = 1.0f / std::sqrt(static_cast<float>(in_channels_ * kernel_ * kernel_));
+  std::vector<float> w(weight_.value.numel()), b(bias_.value.numel());
+  for (auto& v : w) v = rng.uniform(-bound, bound);
+  for (auto& v : b) v = rng.uniform(-bound, bound);
+  Device d = weight_.value.device();
+  weight_.value = Tensor::from_vector(weight_.value.shape(), w, d);
+  bias_.value = Tensor::from_vector(bias_.value.shape(), b, d);
+}
+
+Conv2dShape Conv2d::shape_for(const Tensor& x) const {
+  Conv2dShape s;
+  s.N = x.dim(0), s.C = x.dim(1), s.H = x.dim(2), s.W = x.dim(3);
+  s.K = out_channels_, s.R = s.S = kernel_, s.stride = stride_, s.pad = pad_;
+  return s;
+}
+
+const Tensor& Conv2d::forward(const Tensor& x) {
+  input_ = x;
+  const Conv2dShape s = shape_for(x);
+  ensure(output_, {s.N, s.K, s.P(), s.Q()}, x.device());
+  if (x.device() == Device::CUDA) conv2d_forward_cuda(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
+  else conv2d_forward_cpu(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
+  return output_;
+}
+
+const Tensor& Conv2d::backward_input(const Tensor& dy, const Tensor* feedback) {
+  const Tensor& w = feedback ? *feedback : weight_.value;
+  if (w.shape() != weight_.value.shape()) {
+    throw std::invalid_argument("layer " + name_ + ": feedback weight " + shape_str(w.shape()) + " != weight " +
+                                shape_str(weight_.value.shape()));
+  }
+  const Conv2dShape s = shape_for(input_);
+  ensure(grad_input_, input_.shape(), dy.device());
+  if (dy.device() == Device::CUDA) conv2d_backward_input_cuda(grad_input_.data(), dy.data(), w.data(), s);
+  else conv2d_backward_input_cpu(grad_input_.data(), dy.data(), w.data(), s);
+  return grad_input_;
+}
+
+void Conv2d::weight_grads(const Tensor& dy) {
+  const Conv2dShape s = shape_for(input_);
+  if (dy.device() == Device::CUDA) {
+    conv2d_backward_weight_cuda(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
+  } else {
+    conv2d_backward_weight_cpu(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
+  }
+}
+
+}  // namespace ml

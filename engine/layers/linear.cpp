@@ -1,0 +1,67 @@
+#include "engine/layers/linear.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace ml {
+
+Linear::Linear(int in_features, int out_features) : in_features_(in_features), out_features_(out_features) {
+  weight_.value = Tensor({out_features, in_features});
+  weight_.grad = Tensor(weight_.value.shape());
+  bias_.value = Tensor({out_features});
+  bias_.grad = Tensor({out_features});
+}
+
+Shape Linear::output_shape(const Shape& in) const {
+  const std::string where = "layer " + name_ + " '" + token() + "': ";
+  if (in.size() != 1) {
+    throw std::invalid_argument(where + "expects a flat input, got " + shape_str(in) + " (put 'flatten' before it)");
+  }
+  if (in[0] != in_features_) {
+    throw std::invalid_argument(where + "expects " + std::to_string(in_features_) + " features, got " + shape_str(in));
+  }
+  return {out_features_};
+}
+
+void Linear::init(Rng& rng) {
+  const float bound = 1.0f / std::sqrt(static_cast<float>(in_features_));  // PyTorch's default
+  std::vector<float> w(weight_.value.numel()), b(bias_.value.numel());
+  for (auto& v : w) v = rng.uniform(-bound, bound);
+  for (auto& v : b) v = rng.uniform(-bound, bound);
+  Device d = weight_.value.device();
+  weight_.value = Tensor::from_vector(weight_.value.shape(), w, d);
+  bias_.value = Tensor::from_vector(bias_.value.shape(), b, d);
+}
+
+const Tensor& Linear::forward(const Tensor& x) {
+  input_ = x;
+  const LinearShape s = shape_for(x);
+  ensure(output_, {s.N, s.out}, x.device());
+  if (x.device() == Device::CUDA) linear_forward_cuda(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
+  else linear_forward_cpu(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
+  return output_;
+}
+
+const Tensor& Linear::backward_input(const Tensor& dy, const Tensor* feedback) {
+  const Tensor& w = feedback ? *feedback : weight_.value;
+  if (w.shape() != weight_.value.shape()) {
+    throw std::invalid_argument("layer " + name_ + ": feedback weight " + shape_str(w.shape()) + " != weight " +
+                                shape_str(weight_.value.shape()));
+  }
+  const LinearShape s = shape_for(input_);
+  ensure(grad_input_, input_.shape(), dy.device());
+  if (dy.device() == Device::CUDA) linear_backward_input_cuda(grad_input_.data(), dy.data(), w.data(), s);
+  else linear_backward_input_cpu(grad_input_.data(), dy.data(), w.data(), s);
+  return grad_input_;
+}
+
+void Linear::weight_grads(const Tensor& dy) {
+  const LinearShape s = shape_for(input_);
+  if (dy.device() == Device::CUDA) {
+    linear_backward_weight_cuda(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
+  } else {
+    linear_backward_weight_cpu(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
+  }
+}
+
+}  // namespace ml

@@ -1,0 +1,150 @@
+#include "engine/network.h"
+
+#include <map>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/layers/activation.h"
+#include "engine/layers/conv2d.h"
+#include "engine/layers/linear.h"
+
+namespace ml {
+
+std::string resolve_arch(const std::string& arch) {
+  if (arch == "lenet") return "conv32k3-relu-conv64k3-relu-maxpool2-flatten-fc128-relu-fc10";
+  return arch;
+}
+
+namespace {
+
+std::vector<std::string> split_tokens(const std::string& spec) {
+  std::vector<std::string> tokens;
+  std::stringstream ss(spec);
+  std::string t;
+  while (std::getline(ss, t, '-')) tokens.push_back(t);
+  return tokens;
+}
+
+int positive(const std::string& digits, const std::string& token) {
+  long v = std::stol(digits);
+  if (v <= 0 || v > 1 << 20) throw std::invalid_argument("spec token '" + token + "': size " + digits + " out of range");
+  return static_cast<int>(v);
+}
+
+// Builds one layer from its token, given the per-sample input shape it receives.
+std::unique_ptr<Layer> make_layer(const std::string& token, const Shape& in) {
+  static const std::regex conv(R"(conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?)");
+  static const std::regex fc(R"(fc(\d+))");
+  static const std::regex pool(R"(maxpool(\d+)(?:s(\d+))?)");
+  std::smatch m;
+  if (std::regex_match(token, m, conv)) {
+    if (in.size() != 3) {
+      throw std::invalid_argument("spec token '" + token + "': a convolution needs a [C, H, W] input, got " +
+                                  shape_str(in));
+    }
+    int stride = m[3].matched ? positive(m[3], token) : 1;
+    int pad = m[4].matched ? static_cast<int>(std::stol(m[4])) : 0;
+    return std::make_unique<Conv2d>(in[0], positive(m[1], token), positive(m[2], token), stride, pad);
+  }
+  if (std::regex_match(token, m, fc)) {
+    if (in.size() != 1) {
+      throw std::invalid_argument("spec token '" + token + "': expects a flat input, got " + shape_str(in) +
+                                  " (put 'flatten' before it)");
+    }
+    return std::make_unique<Linear>(in[0], positive(m[1], token));
+  }
+  if (std::regex_match(token, m, pool)) {
+    int k = positive(m[1], token);
+    return std::make_unique<MaxPool2d>(k, m[2].matched ? positive(m[2], token) : k);
+  }
+  if (token == "relu") return std::make_unique<ReLU>();
+  if (token == "flatten") return std::make_unique<Flatten>();
+  throw std::invalid_argument("spec token '" + token +
+                              "' is not a layer (expected conv<K>k<R>[s<S>][p<P>], fc<N>, relu, maxpool<k>[s<S>], "
+                              "flatten)");
+}
+
+std::string base_name(const std::string& token) {
+  if (token.rfind("conv", 0) == 0) return "conv";
+  if (token.rfind("fc", 0) == 0) return "fc";
+  if (token.rfind("maxpool", 0) == 0) return "pool";
+  return token;
+}
+
+}  // namespace
+
+Network::Network(const std::string& spec, const Shape& input_shape, uint64_t seed, Device device)
+    : spec_(resolve_arch(spec)), input_shape_(input_shape), device_(Device::CPU) {
+  if (spec_.empty()) throw std::invalid_argument("--arch: empty network spec");
+  Shape shape = input_shape;
+  std::map<std::string, int> counts;
+  Rng rng(seed);
+  for (const std::string& token : split_tokens(spec_)) {
+    if (token.empty()) throw std::invalid_argument("--arch '" + spec_ + "': empty token (two '-' in a row?)");
+    auto layer = make_layer(token, shape);
+    const std::string base = base_name(token);
+    layer->set_name(base + std::to_string(++counts[base]));
+    shape = layer->output_shape(shape);
+    Rng layer_rng = rng.split(layers_.size());
+    layer->init(layer_rng);
+    layer_output_shapes_.push_back(shape);
+    layers_.push_back(std::move(layer));
+  }
+  output_shape_ = shape;
+  if (output_shape_.size() != 1) {
+    throw std::invalid_argument("--arch '" + spec_ + "': the network must end in a flat layer (fc<N>), it ends in " +
+                                shape_str(output_shape_));
+  }
+  for (auto& l : layers_) {
+    if (l->weight()) l->weight()->name = l->name() + ".weight";
+    if (l->bias()) l->bias()->name = l->name() + ".bias";
+  }
+  to(device);
+}
+
+const Tensor& Network::forward(const Tensor& x) {
+  Shape per_sample(x.shape().begin() + 1, x.shape().end());
+  if (per_sample != input_shape_) {
+    throw std::invalid_argument("network input " + shape_str(x.shape()) + " does not match the spec's input " +
+                                shape_str(input_shape_));
+  }
+  const Tensor* h = &x;
+  for (auto& l : layers_) h = &l->forward(*h);
+  return *h;
+}
+
+std::vector<Param*> Network::params() {
+  std::vector<Param*> all;
+  for (auto& l : layers_) {
+    for (Param* p : l->params()) all.push_back(p);
+  }
+  return all;
+}
+
+void Network::to(Device d) {
+  for (auto& l : layers_) l->to(d);
+  device_ = d;
+}
+
+size_t Network::num_parameters() {
+  size_t n = 0;
+  for (Param* p : params()) n += p->value.numel();
+  return n;
+}
+
+std::string Network::summary() {
+  std::ostringstream out;
+  out << "input " << shape_str(input_shape_) << "\n";
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    size_t n = 0;
+    for (Param* p : layers_[i]->params()) n += p->value.numel();
+    out << "  " << layers_[i]->name() << " " << layers_[i]->token() << " -> " << shape_str(layer_output_shapes_[i]);
+    if (n) out << "  (" << n << " params)";
+    out << "\n";
+  }
+  out << "total parameters " << num_parameters() << "\n";
+  return out.str();
+}
+
+}  // namespace ml

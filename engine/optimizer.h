@@ -1,0 +1,37 @@
+// Optimizers over a list of Params. State (momentum, Adam moments) is kept per
+// parameter, in the order the params were first seen, so it can be saved.
+#pragma once
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/layer.h"
+#include "kernels/optimizer/optimizer_update.h"
+
+namespace ml {
+
+struct OptimizerConfig {
+  std::string name = "sgd";  // sgd | adam
+  float lr = 0.01f;
+  float momentum = 0.9f;     // sgd
+  float weight_decay = 0.0f;
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // adam
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual void step(const std::vector<Param*>& params) = 0;  // uses each param's grad
+  float lr() const { return lr_; }
+  void set_lr(float lr) { lr_ = lr; }
+
+ protected:
+  explicit Optimizer(float lr) : lr_(lr) {}
+  float lr_;
+};
+
+// Throws std::invalid_argument naming the value for an unknown name or a bad setting.
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& c);
+
+}  // namespace ml

@@ -1,0 +1,240 @@
+#include "engine/trainer.h"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/dataset.h"
+#include "engine/atomic_file.h"
+#include "engine/checkpoint.h"
+#include "engine/cuda_memory.h"
+#include "engine/network.h"
+#include "kernels/gather/gather.h"
+#include "rules/learning_rule.h"
+
+namespace ml {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// A data set held whole on the training device, and the batches cut from it.
+class DeviceData {
+ public:
+  DeviceData(const Dataset& d, Device device)
+      : host_labels_(d.labels), row_size_(static_cast<size_t>(d.C) * d.H * d.W), shape_{d.C, d.H, d.W} {
+    images_ = Tensor::from_vector({d.size(), d.C, d.H, d.W}, d.images, device);
+    labels_ = IntBuffer(d.labels.size(), device);
+    labels_.upload(d.labels.data(), d.labels.size());
+  }
+
+  int size() const { return static_cast<int>(host_labels_.size()); }
+
+  // Fills batch with the samples order[begin, begin + count).
+  void gather(Batch& batch, const std::vector<int32_t>& order, int begin, int count) {
+    const Device device = images_.device();
+    ensure(batch.x, {count, shape_[0], shape_[1], shape_[2]}, device);
+    ensure(batch.labels, static_cast<size_t>(count), device);
+    batch.host_labels.resize(count);
+    const int32_t* index = order.data() + begin;
+    for (int i = 0; i < count; ++i) batch.host_labels[i] = host_labels_[index[i]];
+    if (device == Device::CUDA) {
+      ensure(index_, static_cast<size_t>(count), device);
+      index_.upload(index, count);
+      gather_rows_cuda(batch.x.data(), batch.labels.data(), images_.data(), labels_.data(), index_.data(), count,
+                       row_size_);
+    } else {
+      gather_rows_cpu(batch.x.data(), batch.labels.data(), images_.data(), labels_.data(), index, count, row_size_);
+    }
+  }
+
+ private:
+  Tensor images_;
+  IntBuffer labels_, index_;
+  std::vector<int32_t> host_labels_;
+  size_t row_size_;
+  Shape shape_;
+};
+
+std::string format_duration(double s) {
+  const long t = std::lround(std::max(0.0, s));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  return buf;
+}
+
+std::string metrics_csv(const std::vector<EpochMetrics>& rows) {
+  std::ostringstream out;
+  out.precision(9);
+  out << "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s\n";
+  for (const auto& m : rows) {
+    out << m.epoch << ',' << m.train_loss << ',' << m.train_acc << ',' << m.test_loss << ',' << m.test_acc << ','
+        << m.seconds << ',' << m.samples_per_s << '\n';
+  }
+  return out.str();
+}
+
+nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rule, const Normalization& norm,
+                           const DatasetPair& data, Device device) {
+  nlohmann::json j;
+  j["rule"] = c.rule;
+  j["rule_config"] = rule.config();
+  j["data"] = c.data;
+  j["data_dir"] = c.data_dir;
+  j["arch"] = c.arch;
+  j["spec"] = net.spec();
+  j["epochs"] = c.epochs;
+  j["batch"] = c.batch;
+  j["test_batch"] = c.test_batch;
+  j["limit"] = c.limit;
+  j["seed"] = c.seed;
+  j["device"] = c.device;
+  j["device_used"] = device_name(device);
+  j["device_description"] = device == Device::CUDA ? cuda_device_description() : "cpu";
+  j["cpu_threads"] = omp_get_max_threads();
+  j["out"] = c.out;
+  j["optimizer"] = {{"name", c.optimizer.name},         {"lr", c.optimizer.lr},
+                    {"momentum", c.optimizer.momentum}, {"weight_decay", c.optimizer.weight_decay},
+                    {"beta1", c.optimizer.beta1},       {"beta2", c.optimizer.beta2},
+                    {"eps", c.optimizer.eps}};
+  j["normalization"] = {{"mean", norm.mean}, {"std", norm.stddev}};
+  j["train_samples"] = data.train.size();
+  j["test_samples"] = data.test.size();
+  j["input_shape"] = net.input_shape();
+  j["parameters"] = net.num_parameters();
+  j["class_names"] = data.train.class_names;
+  return j;
+}
+
+void save_checkpoint(const std::string& path, Network& net, LearningRule& rule, const TrainConfig& c, int epoch) {
+  std::vector<NamedTensor> tensors;
+  for (Param* p : net.params()) tensors.push_back({p->name, p->value});
+  for (auto& t : rule.state()) tensors.push_back(t);
+  save_safetensors(path, tensors,
+                   {{"format", "microlearning"}, {"spec", net.spec()}, {"rule", c.rule}, {"data", c.data},
+                    {"epoch", std::to_string(epoch)}, {"seed", std::to_string(c.seed)}});
+}
+
+void validate(const TrainConfig& c) {
+  if (c.epochs < 1) throw std::invalid_argument("--epochs " + std::to_string(c.epochs) + ": must be >= 1");
+  if (c.batch < 1) throw std::invalid_argument("--batch " + std::to_string(c.batch) + ": must be >= 1");
+  if (c.test_batch < 1) throw std::invalid_argument("--test-batch " + std::to_string(c.test_batch) + ": must be >= 1");
+  if (c.limit < 0) throw std::invalid_argument("--limit " + std::to_string(c.limit) + ": must be >= 0");
+  if (c.out.empty()) throw std::invalid_argument("--out: empty output directory");
+}
+
+}  // namespace
+
+std::vector<EpochMetrics> train(const TrainConfig& c) {
+  validate(c);
+  const Device device = parse_device(c.device);
+  auto rule = make_rule(c.rule);
+  auto optimizer = make_optimizer(c.optimizer);
+
+  DatasetPair data = load_dataset(c.data, c.data_dir);
+  const Normalization norm = channel_stats(data.train);  // from the whole training set, before --limit
+  normalize(data.train, norm);
+  normalize(data.test, norm);
+  if (c.limit > 0) truncate(data.train, c.limit);
+
+  Network net(c.arch, {data.train.C, data.train.H, data.train.W}, c.seed, device);
+  if (net.output_shape()[0] != data.train.num_classes) {
+    throw std::invalid_argument("--arch '" + net.spec() + "': the last layer has " +
+                                std::to_string(net.output_shape()[0]) + " outputs, " + c.data + " has " +
+                                std::to_string(data.train.num_classes) + " classes");
+  }
+  rule->attach(net, c.seed);
+
+  std::error_code ec;
+  std::filesystem::create_directories(c.out, ec);
+  if (ec) throw std::runtime_error("--out '" + c.out + "': cannot create directory: " + ec.message());
+  const std::filesystem::path out(c.out);
+  write_text_atomically((out / "config.json").string(),
+                        config_json(c, net, *rule, norm, data, device).dump(2) + "\n");
+
+  DeviceData train_data(data.train, device), test_data(data.test, device);
+  std::vector<int32_t> test_order(test_data.size());
+  std::iota(test_order.begin(), test_order.end(), 0);
+  const bool show_progress = c.progress && isatty(STDERR_FILENO);
+  const int n_train = train_data.size();
+  const int batches = (n_train + c.batch - 1) / c.batch;
+
+  std::vector<EpochMetrics> history;
+  Batch batch;
+  for (int epoch = 1; epoch <= c.epochs; ++epoch) {
+    const std::vector<int32_t> order = epoch_order(n_train, c.seed, epoch);
+    const auto start = Clock::now();
+    auto last_print = start;
+    double loss_sum = 0;
+    long correct = 0, seen = 0;
+    for (int b = 0; b < batches; ++b) {
+      const int begin = b * c.batch, count = std::min(c.batch, n_train - begin);
+      train_data.gather(batch, order, begin, count);
+      const LossResult r = rule->train_step(net, batch, *optimizer);
+      if (!r.finite) {
+        if (show_progress) std::fprintf(stderr, "\n");
+        throw std::runtime_error("loss became " + std::string(std::isnan(r.loss_sum) ? "NaN" : "infinite") +
+                                 " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
+                                 " (try a smaller --lr); " +
+                                 (epoch > 1 ? "the last good checkpoint (epoch " + std::to_string(epoch - 1) +
+                                                  ") is kept in " + (out / "model.safetensors").string()
+                                            : std::string("no checkpoint was written")));
+      }
+      loss_sum += r.loss_sum;
+      correct += r.correct;
+      seen += r.count;
+      if (show_progress && (seconds_since(last_print) > 0.25 || b + 1 == batches)) {
+        last_print = Clock::now();
+        const double elapsed = seconds_since(start), rate = seen / std::max(elapsed, 1e-9);
+        std::fprintf(stderr, "\repoch %d/%d  batch %d/%d  loss %.4f  %.0f samples/s  ETA %s   ", epoch, c.epochs,
+                     b + 1, batches, loss_sum / seen, rate,
+                     format_duration((n_train - seen) / rate + (c.epochs - epoch) * n_train / rate).c_str());
+        std::fflush(stderr);
+      }
+    }
+    if (device == Device::CUDA) cuda_synchronize();
+    const double train_seconds = seconds_since(start);
+
+    double test_loss = 0;
+    long test_correct = 0;
+    for (int begin = 0; begin < test_data.size(); begin += c.test_batch) {
+      test_data.gather(batch, test_order, begin, std::min(c.test_batch, test_data.size() - begin));
+      const LossResult r = rule->evaluate(net, batch);
+      test_loss += r.loss_sum;
+      test_correct += r.correct;
+    }
+
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.train_loss = loss_sum / seen;
+    m.train_acc = static_cast<double>(correct) / seen;
+    m.test_loss = test_loss / test_data.size();
+    m.test_acc = static_cast<double>(test_correct) / test_data.size();
+    m.seconds = train_seconds;
+    m.samples_per_s = seen / train_seconds;
+    history.push_back(m);
+
+    if (!std::isfinite(m.test_loss)) {
+      throw std::runtime_error("test loss became non-finite after epoch " + std::to_string(epoch) +
+                               " (try a smaller --lr)");
+    }
+    save_checkpoint((out / "model.safetensors").string(), net, *rule, c, epoch);
+    write_text_atomically((out / "metrics.csv").string(), metrics_csv(history));
+    if (show_progress) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "epoch %d/%d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.1f s  %.0f samples/s\n",
+                 epoch, c.epochs, m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.seconds, m.samples_per_s);
+  }
+  return history;
+}
+
+}  // namespace ml

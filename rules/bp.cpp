@@ -1,0 +1,8 @@
+// Backprop: the error goes back through each layer's own weight (W^T).
+#include "rules/bp.h"
+
+namespace ml {
+
+std::unique_ptr<LearningRule> make_bp() { return std::make_unique<Backprop>(); }
+
+}  // namespace ml

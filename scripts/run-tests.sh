@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: set up a fresh Debian machine, build, run every test.
+# GPU tests (label gpu) are skipped where no GPU is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+cd build
+ctest --output-on-failure -j "$(nproc)" --timeout 900

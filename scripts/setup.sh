@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs, with apt, everything the build, the tests and the default data set
+# need. Safe to run twice: packages already installed are not fetched again.
+# Usage: scripts/setup.sh            (as root, or with sudo available)
+set -euo pipefail
+
+packages=(
+  build-essential cmake          # compiler and build
+  libeigen3-dev                  # CPU linear algebra
+  libcxxopts-dev                 # command-line flags
+  catch2                         # tests (v2, header only)
+  libstb-dev                     # image files
+  nlohmann-json3-dev             # config.json, checkpoint headers
+  zlib1g-dev                     # .gz data files
+  python3-numpy                  # tests read our .npy/.safetensors files back with numpy
+  dataset-fashion-mnist          # the default data set, in /usr/share/datasets/fashion-mnist
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,97 @@
+// Network: spec parsing, shape errors that name the layer, and the full
+// network's backprop gradient against central differences of its loss.
+#include <cmath>
+
+#include "engine/network.h"
+#include "rules/bp.h"
+#include "test_util.h"
+
+using ml::Network;
+
+namespace {
+
+ml::Batch make_batch(const ml::Shape& sample_shape, int n, uint32_t seed, int classes) {
+  ml::Batch b;
+  ml::Shape shape = {n};
+  shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
+  b.x = ml::Tensor::from_vector(shape, ml_test::random_vector(ml::shape_numel(shape), seed));
+  b.host_labels.resize(n);
+  for (int i = 0; i < n; ++i) b.host_labels[i] = (i * 7 + 3) % classes;
+  b.labels = ml::IntBuffer(n, ml::Device::CPU);
+  b.labels.upload(b.host_labels.data(), n);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("the seed LeNet spec builds the PyTorch LeNet", "[network]") {
+  Network net("lenet", {1, 28, 28}, 1);
+  REQUIRE(net.size() == 9);
+  CHECK(net.layer(0).name() == "conv1");
+  CHECK(net.layer(7).name() == "fc2");
+  CHECK(net.output_shape() == ml::Shape{10});
+  // conv1 320 + conv2 18496 + fc1 1179776 + fc2 1290, as torchsummary reports for this net
+  CHECK(net.num_parameters() == 1199882);
+  CHECK(net.layer(5).output().empty());
+}
+
+TEST_CASE("an MLP spec builds", "[network]") {
+  Network net("flatten-fc256-relu-fc10", {1, 28, 28}, 1);
+  CHECK(net.num_parameters() == 784 * 256 + 256 + 256 * 10 + 10);
+}
+
+TEST_CASE("bad specs give one line naming the token or layer", "[network][errors]") {
+  auto message = [](const std::string& spec, ml::Shape in) {
+    try {
+      Network net(spec, in, 1);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(message("conv32k3-relu-blah-fc10", {1, 28, 28}), Catch::Contains("'blah'"));
+  CHECK_THAT(message("conv32k3-fc10", {1, 28, 28}), Catch::Contains("flatten"));
+  CHECK_THAT(message("conv8k30-flatten-fc10", {1, 28, 28}), Catch::Contains("conv8k30"));
+  CHECK_THAT(message("conv8k3-maxpool40-flatten-fc10", {1, 28, 28}), Catch::Contains("pool1"));
+  CHECK_THAT(message("conv8k3--fc10", {1, 28, 28}), Catch::Contains("empty token"));
+  CHECK_THAT(message("conv8k3", {1, 28, 28}), Catch::Contains("must end in a flat layer"));
+  CHECK_THAT(message("fc0", {4}), Catch::Contains("out of range"));
+}
+
+TEST_CASE("backprop gradient of the whole network matches central differences", "[network][grad]") {
+  const ml::Shape in = {2, 9, 9};
+  Network net("conv4k3s2p1-relu-conv3k3p1-relu-maxpool2-flatten-fc6-relu-fc3", in, 7);
+  ml::Batch batch = make_batch(in, 3, 11, 3);
+  ml::Backprop bp;
+  bp.compute_gradients(net, batch);
+
+  ml::LogSoftmaxNLL loss;
+  auto mean_loss = [&]() {
+    auto r = loss.forward(net.forward(batch.x), batch.labels, batch.host_labels);
+    return r.loss_sum / r.count;
+  };
+  int checked = 0, bad = 0;
+  for (ml::Param* p : net.params()) {
+    const std::vector<float> grad = p->grad.to_vector();
+    const size_t step = std::max<size_t>(1, p->value.numel() / 12);
+    for (size_t i = 0; i < p->value.numel(); i += step) {
+      float* w = p->value.data() + i;
+      const float keep = *w, eps = 5e-3f;
+      *w = keep + eps;
+      const double up = mean_loss();
+      *w = keep - eps;
+      const double down = mean_loss();
+      *w = keep;
+      const double num = (up - down) / (double(keep + eps) - double(keep - eps));
+      ++checked;
+      // float forward: rounding noise ~1e-7/eps; a ReLU or max switching inside
+      // [w-eps, w+eps] is a kink, allowed for at most 3 of the checked points.
+      if (std::fabs(grad[i] - num) > 2e-4 + 2e-2 * std::fabs(num)) {
+        ++bad;
+        WARN(p->name << "[" << i << "] analytic " << grad[i] << " numeric " << num);
+      }
+    }
+  }
+  CHECK(checked > 60);
+  CHECK(bad <= 3);
+}

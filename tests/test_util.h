@@ -1,0 +1,48 @@
+// Shared test helpers: seeded random fills, tolerant comparison with a report
+// of the first bad index, and double-precision central differences.
+#pragma once
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ml_test {
+
+inline std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(gen);
+  return v;
+}
+
+// |a - b| <= atol + rtol * |ref| elementwise; on failure the message names the
+// first bad index, the count of bad elements and the largest difference.
+inline void require_close(const std::vector<float>& got, const std::vector<float>& ref, double atol, double rtol,
+                          const std::string& what) {
+  REQUIRE(got.size() == ref.size());
+  size_t bad = 0, first = 0;
+  double max_diff = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    double d = std::fabs(double(got[i]) - double(ref[i]));
+    if (!std::isfinite(got[i])) d = INFINITY;
+    max_diff = std::max(max_diff, d);
+    if (d > atol + rtol * std::fabs(double(ref[i]))) {
+      if (bad == 0) first = i;
+      ++bad;
+    }
+  }
+  std::ostringstream msg;
+  msg << what << ": " << bad << " of " << ref.size() << " outside atol " << atol << " rtol " << rtol
+      << "; max |diff| " << max_diff;
+  if (bad) msg << "; first at " << first << " got " << got[first] << " want " << ref[first];
+  INFO(msg.str());
+  CHECK(bad == 0);
+}
+
+}  // namespace ml_test
