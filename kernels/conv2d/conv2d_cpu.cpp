@@ -60,9 +60,16 @@ void col2im_add(float* x, const float* col, const Conv2dShape& s) {
           if (h < 0 || h >= s.H) continue;
           float* out = plane + h * s.W;
           const float* in = row + p * Q;
-          for (int q = 0; q < Q; ++q) {
-            const int w = q * s.stride + sx - s.pad;
-            if (w >= 0 && w < s.W) out[w] += in[q];
+          if (s.stride == 1) {
+            // contiguous: out[q + sx - pad] += in[q] over the q that land inside
+            const int q_lo = std::max(0, s.pad - sx), q_hi = std::min(Q, s.W + s.pad - sx);
+            const int shift = sx - s.pad;
+            for (int q = q_lo; q < q_hi; ++q) out[q + shift] += in[q];
+          } else {
+            for (int q = 0; q < Q; ++q) {
+              const int w = q * s.stride + sx - s.pad;
+              if (w >= 0 && w < s.W) out[w] += in[q];
+            }
           }
         }
       }
