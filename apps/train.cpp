@@ -8,6 +8,26 @@
 #include "engine/trainer.h"
 #include "rules/learning_rule.h"
 
+namespace {
+
+// cxxopts says "Argument 'two' failed to parse" without the flag: find the flag
+// that the bad value belongs to.
+std::string name_bad_value(int argc, char** argv, const std::string& message) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    if (eq != std::string::npos && arg.rfind("--", 0) == 0 && message.find("‘" + arg.substr(eq + 1) + "’") != std::string::npos) {
+      return arg.substr(0, eq) + " '" + arg.substr(eq + 1) + "': not a valid value";
+    }
+    if (i > 1 && std::string(argv[i - 1]).rfind("--", 0) == 0 && message.find("‘" + arg + "’") != std::string::npos) {
+      return std::string(argv[i - 1]) + " '" + arg + "': not a valid value";
+    }
+  }
+  return message;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   ml::TrainConfig c;
   std::string rules;
@@ -54,6 +74,9 @@ int main(int argc, char** argv) {
     if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
     c.progress = !args.count("no-progress");
     ml::train(c);
+  } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
+    std::fprintf(stderr, "ml-train: error: %s\n", name_bad_value(argc, argv, e.what()).c_str());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ml-train: error: %s\n", e.what());
     return 1;

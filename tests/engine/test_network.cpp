@@ -28,7 +28,7 @@ TEST_CASE("the seed LeNet spec builds the PyTorch LeNet", "[network]") {
   Network net("lenet", {1, 28, 28}, 1);
   REQUIRE(net.size() == 9);
   CHECK(net.layer(0).name() == "conv1");
-  CHECK(net.layer(7).name() == "fc2");
+  CHECK(net.layer(8).name() == "fc2");
   CHECK(net.output_shape() == ml::Shape{10});
   // conv1 320 + conv2 18496 + fc1 1179776 + fc2 1290, as torchsummary reports for this net
   CHECK(net.num_parameters() == 1199882);
@@ -70,28 +70,38 @@ TEST_CASE("backprop gradient of the whole network matches central differences", 
     auto r = loss.forward(net.forward(batch.x), batch.labels, batch.host_labels);
     return r.loss_sum / r.count;
   };
-  int checked = 0, bad = 0;
+  int checked = 0, kinks = 0, bad = 0;
   for (ml::Param* p : net.params()) {
     const std::vector<float> grad = p->grad.to_vector();
     const size_t step = std::max<size_t>(1, p->value.numel() / 12);
     for (size_t i = 0; i < p->value.numel(); i += step) {
       float* w = p->value.data() + i;
-      const float keep = *w, eps = 5e-3f;
+      const float keep = *w, eps = 1e-3f;
+      const double here = mean_loss();
       *w = keep + eps;
       const double up = mean_loss();
       *w = keep - eps;
       const double down = mean_loss();
       *w = keep;
-      const double num = (up - down) / (double(keep + eps) - double(keep - eps));
+      const double h_up = double(keep + eps) - keep, h_down = keep - double(keep - eps);
+      const double right = (up - here) / h_up, left = (here - down) / h_down;
+      const double fine = (up - down) / (h_up + h_down);
       ++checked;
-      // float forward: rounding noise ~1e-7/eps; a ReLU or max switching inside
-      // [w-eps, w+eps] is a kink, allowed for at most 3 of the checked points.
-      if (std::fabs(grad[i] - num) > 2e-4 + 2e-2 * std::fabs(num)) {
+      // One-sided slopes that disagree mean a ReLU or a max switched within
+      // eps of w (a kink): such a point says nothing about the gradient.
+      if (std::fabs(right - left) > 3e-4 + 0.02 * std::fabs(fine)) {
+        ++kinks;
+        continue;
+      }
+      // float forward: the loss carries ~1e-7 rounding, i.e. ~1e-4 / eps-sized noise
+      if (std::fabs(grad[i] - fine) > 2e-4 + 2e-2 * std::fabs(fine)) {
         ++bad;
-        WARN(p->name << "[" << i << "] analytic " << grad[i] << " numeric " << num);
+        WARN(p->name << "[" << i << "] analytic " << grad[i] << " numeric " << fine);
       }
     }
   }
+  INFO(checked << " points checked, " << kinks << " at kinks skipped");
+  CHECK(kinks < checked / 3);
   CHECK(checked > 60);
-  CHECK(bad <= 3);
+  CHECK(bad == 0);
 }

@@ -131,8 +131,9 @@ TEST_CASE("the seed LeNet learns a 2000-image slice of Fashion-MNIST", "[train][
   c.progress = false;
   c.out = (root / "run").string();
   const auto history = ml::train(c);
-  // one epoch on 2000 images: PyTorch's LeNet reaches ~0.75; chance is 0.10
-  CHECK(history[0].test_acc > 0.65);
+  // one epoch on 2000 images: PyTorch's LeNet with the same settings reaches
+  // 0.619 / 0.640 / 0.627 (seeds 1, 2, 3; benchmarks/pytorch_lenet.py); chance is 0.10
+  CHECK(history[0].test_acc > 0.55);
   CHECK(history[0].train_loss < 1.6);
   fs::remove_all(root);
 }
