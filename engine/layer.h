@@ -51,6 +51,13 @@ class Layer {
   const Tensor& output() const { return output_; }
 
  protected:
+  // The weight the error goes back through: feedback when given (checked to
+  // have the weight's shape), else the layer's own weight.
+  const Tensor& weight_for_backward(const Param& weight, const Tensor* feedback) const;
+  // PyTorch's default init of conv and linear layers: weight and bias uniform
+  // in +-1/sqrt(fan_in) (kaiming_uniform with a = sqrt(5)).
+  static void init_fan_in_uniform(Param& weight, Param& bias, int fan_in, Rng& rng);
+
   std::string name_;
   Tensor input_, output_, grad_input_;
 };

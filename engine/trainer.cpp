@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <numeric>
 #include <sstream>
@@ -84,6 +85,13 @@ std::string metrics_csv(const std::vector<EpochMetrics>& rows) {
   return out.str();
 }
 
+// A float flag as the user typed it (0.9, not 0.8999999761581421): float's 7 digits, read back as double.
+double as_typed(float f) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.7g", f);
+  return std::strtod(buf, nullptr);
+}
+
 nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rule, const Normalization& norm,
                            const DatasetPair& data, Device device) {
   nlohmann::json j;
@@ -103,10 +111,14 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
   j["device_description"] = device == Device::CUDA ? cuda_device_description() : "cpu";
   j["cpu_threads"] = omp_get_max_threads();
   j["out"] = c.out;
-  j["optimizer"] = {{"name", c.optimizer.name},         {"lr", c.optimizer.lr},
-                    {"momentum", c.optimizer.momentum}, {"weight_decay", c.optimizer.weight_decay},
-                    {"beta1", c.optimizer.beta1},       {"beta2", c.optimizer.beta2},
-                    {"eps", c.optimizer.eps}};
+  const OptimizerConfig& o = c.optimizer;
+  j["optimizer"] = {{"name", o.name},
+                    {"lr", as_typed(o.lr)},
+                    {"momentum", as_typed(o.momentum)},
+                    {"weight_decay", as_typed(o.weight_decay)},
+                    {"beta1", as_typed(o.beta1)},
+                    {"beta2", as_typed(o.beta2)},
+                    {"eps", as_typed(o.eps)}};
   j["normalization"] = {{"mean", norm.mean}, {"std", norm.stddev}};
   j["train_samples"] = data.train.size();
   j["test_samples"] = data.test.size();

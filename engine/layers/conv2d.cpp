@@ -1,6 +1,5 @@
 #include "engine/layers/conv2d.h"
 
-#include <cmath>
 #include <stdexcept>
 
 namespace ml {
@@ -33,16 +32,7 @@ Shape Conv2d::output_shape(const Shape& in) const {
   return {out_channels_, P, Q};
 }
 
-void Conv2d::init(Rng& rng) {
-  // PyTorch's default: kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias alike.
-  const float bound = 1.0f / std::sqrt(static_cast<float>(in_channels_ * kernel_ * kernel_));
-  std::vector<float> w(weight_.value.numel()), b(bias_.value.numel());
-  for (auto& v : w) v = rng.uniform(-bound, bound);
-  for (auto& v : b) v = rng.uniform(-bound, bound);
-  Device d = weight_.value.device();
-  weight_.value = Tensor::from_vector(weight_.value.shape(), w, d);
-  bias_.value = Tensor::from_vector(bias_.value.shape(), b, d);
-}
+void Conv2d::init(Rng& rng) { init_fan_in_uniform(weight_, bias_, in_channels_ * kernel_ * kernel_, rng); }
 
 Conv2dShape Conv2d::shape_for(const Tensor& x) const {
   Conv2dShape s;
@@ -61,11 +51,7 @@ const Tensor& Conv2d::forward(const Tensor& x) {
 }
 
 const Tensor& Conv2d::backward_input(const Tensor& dy, const Tensor* feedback) {
-  const Tensor& w = feedback ? *feedback : weight_.value;
-  if (w.shape() != weight_.value.shape()) {
-    throw std::invalid_argument("layer " + name_ + ": feedback weight " + shape_str(w.shape()) + " != weight " +
-                                shape_str(weight_.value.shape()));
-  }
+  const Tensor& w = weight_for_backward(weight_, feedback);
   const Conv2dShape s = shape_for(input_);
   ensure(grad_input_, input_.shape(), dy.device());
   if (dy.device() == Device::CUDA) conv2d_backward_input_cuda(grad_input_.data(), dy.data(), w.data(), s);

@@ -1,6 +1,5 @@
 #include "engine/layers/linear.h"
 
-#include <cmath>
 #include <stdexcept>
 
 namespace ml {
@@ -23,15 +22,7 @@ Shape Linear::output_shape(const Shape& in) const {
   return {out_features_};
 }
 
-void Linear::init(Rng& rng) {
-  const float bound = 1.0f / std::sqrt(static_cast<float>(in_features_));  // PyTorch's default
-  std::vector<float> w(weight_.value.numel()), b(bias_.value.numel());
-  for (auto& v : w) v = rng.uniform(-bound, bound);
-  for (auto& v : b) v = rng.uniform(-bound, bound);
-  Device d = weight_.value.device();
-  weight_.value = Tensor::from_vector(weight_.value.shape(), w, d);
-  bias_.value = Tensor::from_vector(bias_.value.shape(), b, d);
-}
+void Linear::init(Rng& rng) { init_fan_in_uniform(weight_, bias_, in_features_, rng); }
 
 const Tensor& Linear::forward(const Tensor& x) {
   input_ = x;
@@ -43,11 +34,7 @@ const Tensor& Linear::forward(const Tensor& x) {
 }
 
 const Tensor& Linear::backward_input(const Tensor& dy, const Tensor* feedback) {
-  const Tensor& w = feedback ? *feedback : weight_.value;
-  if (w.shape() != weight_.value.shape()) {
-    throw std::invalid_argument("layer " + name_ + ": feedback weight " + shape_str(w.shape()) + " != weight " +
-                                shape_str(weight_.value.shape()));
-  }
+  const Tensor& w = weight_for_backward(weight_, feedback);
   const LinearShape s = shape_for(input_);
   ensure(grad_input_, input_.shape(), dy.device());
   if (dy.device() == Device::CUDA) linear_backward_input_cuda(grad_input_.data(), dy.data(), w.data(), s);
