@@ -9,7 +9,7 @@
 
 namespace ml {
 
-IntBuffer::IntBuffer(size_t n, Device d) : size_(n), device_(d) {
+IntBuffer::IntBuffer(size_t n, Device d) : size_(n), capacity_(n), device_(d) {
   size_t bytes = std::max<size_t>(n, 1) * sizeof(int32_t);
   if (d == Device::CUDA) {
     buffer_ = std::shared_ptr<int32_t>(static_cast<int32_t*>(cuda_alloc(bytes)), [](int32_t* p) { cuda_free(p); });
@@ -36,7 +36,10 @@ std::vector<int32_t> IntBuffer::to_vector() const {
 }
 
 void ensure(IntBuffer& b, size_t n, Device d) {
-  if (b.size() == n && b.device() == d && b.data()) return;
+  if (b.data() && b.device() == d && b.capacity_ >= n) {
+    b.size_ = n;
+    return;
+  }
   b = IntBuffer(n, d);
 }
 

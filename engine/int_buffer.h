@@ -23,12 +23,13 @@ class IntBuffer {
   std::vector<int32_t> to_vector() const;
 
  private:
-  size_t size_ = 0;
+  friend void ensure(IntBuffer& b, size_t n, Device d);
+  size_t size_ = 0, capacity_ = 0;
   Device device_ = Device::CPU;
   std::shared_ptr<int32_t> buffer_;
 };
 
-// Reallocates only when the size or device change.
+// Reallocates only when the buffer is too small or on another device.
 void ensure(IntBuffer& b, size_t n, Device d);
 
 }  // namespace ml

@@ -36,7 +36,8 @@ static std::shared_ptr<float> allocate(size_t numel, Device device) {
 }
 
 Tensor::Tensor(Shape shape, Device device)
-    : shape_(std::move(shape)), numel_(shape_numel(shape_)), device_(device), buffer_(allocate(numel_, device)) {}
+    : shape_(std::move(shape)), numel_(shape_numel(shape_)), capacity_(numel_), device_(device),
+      buffer_(allocate(numel_, device)) {}
 
 Tensor Tensor::to(Device d) const {
   Tensor out(shape_, d);
@@ -89,8 +90,10 @@ Tensor Tensor::reshaped(const Shape& shape) const {
 }
 
 void ensure(Tensor& t, const Shape& shape, Device device) {
-  if (t.defined() && t.device() == device && t.numel() == shape_numel(shape)) {
-    if (t.shape() != shape) t = t.reshaped(shape);
+  const size_t n = shape_numel(shape);
+  if (t.defined() && t.device() == device && t.capacity_ >= n) {
+    t.shape_ = shape;
+    t.numel_ = n;
     return;
   }
   t = Tensor(shape, device);

@@ -25,6 +25,7 @@ class Tensor {
   int dim(int i) const { return shape_.at(static_cast<size_t>(i < 0 ? i + static_cast<int>(shape_.size()) : i)); }
   int ndim() const { return static_cast<int>(shape_.size()); }
   size_t numel() const { return numel_; }
+  size_t capacity() const { return capacity_; }  // floats the buffer holds (>= numel)
   Device device() const { return device_; }
   bool empty() const { return numel_ == 0; }
   bool defined() const { return buffer_ != nullptr; }
@@ -43,14 +44,16 @@ class Tensor {
   Tensor reshaped(const Shape& shape) const;
 
  private:
+  friend void ensure(Tensor& t, const Shape& shape, Device device);
   Shape shape_;
-  size_t numel_ = 0;
+  size_t numel_ = 0, capacity_ = 0;
   Device device_ = Device::CPU;
   std::shared_ptr<float> buffer_;
 };
 
 // Makes t a tensor of this shape on this device, reallocating only when the
-// element count or device differ: workspaces keep their buffer batch after batch.
+// buffer is too small or on another device: workspaces keep their buffer batch
+// after batch, also across a smaller last batch. The contents are unspecified.
 void ensure(Tensor& t, const Shape& shape, Device device);
 
 }  // namespace ml
