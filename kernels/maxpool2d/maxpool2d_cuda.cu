@@ -1,0 +1,105 @@
+// CUDA max pooling (NCHW, no padding, floor mode).
+//
+// Kernels:
+//   maxpool2d_forward_kernel   one thread per output (n,c,p,q): scans its window in the CPU
+//                              reference's order with the same comparison (strict '>' keeps the
+//                              first maximum; a NaN wins and stays), so y and argmax match it exactly.
+//   maxpool2d_backward_kernel  gather, not scatter: one thread per dx element (n,c,h,w) visits the
+//                              windows (p,q) that contain it, in increasing p then q, and adds the dy
+//                              of those whose argmax is this element. Every dx is written exactly
+//                              once (zeros included), with no atomics, so it is deterministic and
+//                              correct for overlapping windows (stride < kernel); the order of the
+//                              additions is the CPU's, so results agree bit for bit.
+#include <climits>
+#include <stdexcept>
+#include <string>
+
+#include "engine/cuda_check.h"
+#include "kernels/maxpool2d/maxpool2d.h"
+
+namespace ml {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void maxpool2d_forward_kernel(float* __restrict__ y, int32_t* __restrict__ argmax,
+                                         const float* __restrict__ x, Pool2dShape s, int P, int Q, long long total) {
+  const long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= total) return;
+  const int q = static_cast<int>(i % Q);
+  const int p = static_cast<int>((i / Q) % P);
+  const long long plane = i / (static_cast<long long>(P) * Q);
+  const float* in = x + plane * s.H * s.W;
+  const int h0 = p * s.stride, w0 = q * s.stride;
+  int best = h0 * s.W + w0;
+  float best_value = in[best];
+  for (int r = 0; r < s.kernel; ++r) {
+    for (int c = 0; c < s.kernel; ++c) {
+      const int idx = (h0 + r) * s.W + w0 + c;
+      const float v = in[idx];
+      if (v > best_value || (v != v && best_value == best_value)) {
+        best_value = v;
+        best = idx;
+      }
+    }
+  }
+  y[i] = best_value;
+  argmax[i] = best;
+}
+
+__global__ void maxpool2d_backward_kernel(float* __restrict__ dx, const float* __restrict__ dy,
+                                          const int32_t* __restrict__ argmax, Pool2dShape s, int P, int Q,
+                                          long long total) {
+  const long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= total) return;
+  const int w = static_cast<int>(i % s.W);
+  const int h = static_cast<int>((i / s.W) % s.H);
+  const long long plane = i / (static_cast<long long>(s.H) * s.W);
+  const int self = h * s.W + w;
+  // windows p with p*stride <= h <= p*stride + kernel - 1, and 0 <= p < P (likewise q)
+  const int p_lo = h < s.kernel ? 0 : (h - s.kernel) / s.stride + 1;
+  const int p_hi = min(h / s.stride, P - 1);
+  const int q_lo = w < s.kernel ? 0 : (w - s.kernel) / s.stride + 1;
+  const int q_hi = min(w / s.stride, Q - 1);
+  const float* g = dy + plane * P * Q;
+  const int32_t* arg = argmax + plane * P * Q;
+  float sum = 0.0f;
+  for (int p = p_lo; p <= p_hi; ++p) {
+    for (int q = q_lo; q <= q_hi; ++q) {
+      if (arg[p * Q + q] == self) sum += g[p * Q + q];
+    }
+  }
+  dx[i] = sum;
+}
+
+void check_shape(const Pool2dShape& s, const char* who) {
+  if (s.N < 0 || s.C <= 0 || s.kernel <= 0 || s.stride <= 0 || s.H < s.kernel || s.W < s.kernel ||
+      static_cast<long long>(s.H) * s.W > INT_MAX) {
+    throw std::invalid_argument(std::string(who) + ": bad shape N=" + std::to_string(s.N) + " C=" +
+                                std::to_string(s.C) + " H=" + std::to_string(s.H) + " W=" + std::to_string(s.W) +
+                                " kernel=" + std::to_string(s.kernel) + " stride=" + std::to_string(s.stride));
+  }
+}
+
+unsigned blocks_for(long long n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
+
+}  // namespace
+
+void maxpool2d_forward_cuda(float* y, int32_t* argmax, const float* x, const Pool2dShape& s) {
+  check_shape(s, "maxpool2d_forward_cuda");
+  const int P = s.P(), Q = s.Q();
+  const long long total = static_cast<long long>(s.N) * s.C * P * Q;
+  if (total == 0) return;
+  maxpool2d_forward_kernel<<<blocks_for(total), kThreads>>>(y, argmax, x, s, P, Q, total);
+  CUDA_CHECK_LAUNCH();
+}
+
+void maxpool2d_backward_cuda(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s) {
+  check_shape(s, "maxpool2d_backward_cuda");
+  const long long total = static_cast<long long>(s.N) * s.C * s.H * s.W;
+  if (total == 0) return;
+  maxpool2d_backward_kernel<<<blocks_for(total), kThreads>>>(dx, dy, argmax, s, s.P(), s.Q(), total);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace ml

@@ -1,0 +1,106 @@
+// CUDA convolution (three implicit GEMMs + bias reduction) against the CPU reference
+// (im2col + Eigen), over odd sizes, stride, padding, batch 1, non-square kernels and
+// LeNet's two layers; plus bit-for-bit repeatability of the split-K weight gradient.
+#include <cmath>
+#include <vector>
+
+#include "engine/tensor.h"
+#include "kernels/conv2d/conv2d.h"
+#include "test_util.h"
+
+using ml::Conv2dShape;
+using ml::Device;
+using ml::Tensor;
+using ml_test::random_vector;
+using ml_test::require_close;
+
+namespace {
+
+Tensor on_gpu(const std::vector<float>& v) { return Tensor::from_vector({static_cast<int>(v.size())}, v, Device::CUDA); }
+Tensor gpu_zeros(size_t n) { return Tensor({static_cast<int>(n)}, Device::CUDA); }
+
+// Two float summation orders over L products of values in [-1, 1] (CPU: Eigen's blocked GEMM
+// and per-thread partials; GPU: per-thread running sums, split-K partials added in order).
+// Their difference grows like eps * sqrt(L) * |sum| ~ 6e-8 * L / 3 at worst in a random walk
+// and far less in practice; 1e-5 * sqrt(L) absolute + 1e-4 relative is ~10x the expected
+// difference at L = 43264 (LeNet conv1's weight gradient) and far below an indexing error.
+double atol_for(long long L) { return 1e-5 * std::sqrt(static_cast<double>(std::max(1LL, L))) + 1e-6; }
+
+Conv2dShape make(int N, int C, int H, int W, int K, int R, int S, int stride, int pad) {
+  Conv2dShape s;
+  s.N = N, s.C = C, s.H = H, s.W = W, s.K = K, s.R = R, s.S = S, s.stride = stride, s.pad = pad;
+  return s;
+}
+
+const std::vector<Conv2dShape> shapes = {
+    make(2, 1, 8, 8, 3, 3, 3, 1, 0),      make(3, 2, 7, 9, 4, 3, 3, 1, 1),    // odd sizes, padding 1
+    make(1, 3, 9, 7, 5, 3, 3, 2, 1),      make(2, 4, 6, 6, 2, 1, 1, 1, 0),    // batch 1 stride 2 pad 1; 1x1
+    make(2, 2, 11, 10, 3, 5, 5, 2, 2),    make(1, 5, 5, 5, 6, 2, 2, 2, 0),    // pad 2; even kernel
+    make(3, 3, 13, 13, 4, 3, 3, 3, 0),    make(2, 3, 12, 10, 5, 3, 2, 2, 1),  // stride 3; non-square kernel
+    make(2, 33, 9, 9, 40, 3, 3, 1, 1),    make(3, 7, 10, 11, 65, 3, 3, 2, 1), // 64x64 tiles, M not a multiple
+    make(1, 32, 10, 10, 8, 3, 3, 1, 0),   make(1, 64, 6, 6, 33, 3, 3, 1, 1),  // forward on the split-K path
+    make(4, 32, 12, 12, 8, 3, 3, 1, 0),   make(1, 1, 1, 1, 1, 1, 1, 1, 0),    // the smallest
+    make(64, 1, 28, 28, 32, 3, 3, 1, 0),  // LeNet conv1
+    make(64, 32, 26, 26, 64, 3, 3, 1, 0), // LeNet conv2
+};
+
+}  // namespace
+
+TEST_CASE("conv2d CUDA kernels match the CPU reference", "[gpu][conv2d]") {
+  uint32_t seed = 1;
+  for (const auto& s : shapes) {
+    INFO("N=" << s.N << " C=" << s.C << " H=" << s.H << " W=" << s.W << " K=" << s.K << " R=" << s.R << " S=" << s.S
+              << " stride=" << s.stride << " pad=" << s.pad);
+    const int P = s.P(), Q = s.Q();
+    const size_t nx = static_cast<size_t>(s.N) * s.C * s.H * s.W, nw = static_cast<size_t>(s.K) * s.C * s.R * s.S;
+    const size_t ny = static_cast<size_t>(s.N) * s.K * P * Q;
+    auto x = random_vector(nx, seed++);
+    auto w = random_vector(nw, seed++);
+    auto b = random_vector(s.K, seed++);
+    auto dy = random_vector(ny, seed++);
+    Tensor gx = on_gpu(x), gw = on_gpu(w), gb = on_gpu(b), gdy = on_gpu(dy);
+
+    std::vector<float> y(ny);
+    Tensor gy = gpu_zeros(ny);
+    ml::conv2d_forward_cpu(y.data(), x.data(), w.data(), b.data(), s);
+    ml::conv2d_forward_cuda(gy.data(), gx.data(), gw.data(), gb.data(), s);
+    require_close(gy.to_vector(), y, atol_for(static_cast<long long>(s.C) * s.R * s.S), 1e-4, "conv forward");
+    ml::conv2d_forward_cpu(y.data(), x.data(), w.data(), nullptr, s);
+    ml::conv2d_forward_cuda(gy.data(), gx.data(), gw.data(), nullptr, s);
+    require_close(gy.to_vector(), y, atol_for(static_cast<long long>(s.C) * s.R * s.S), 1e-4, "conv forward no bias");
+
+    std::vector<float> dx(nx);
+    Tensor gdx = on_gpu(random_vector(nx, 999));  // garbage in: the kernel must overwrite every element
+    ml::conv2d_backward_input_cpu(dx.data(), dy.data(), w.data(), s);
+    ml::conv2d_backward_input_cuda(gdx.data(), gdy.data(), gw.data(), s);
+    require_close(gdx.to_vector(), dx, atol_for(static_cast<long long>(s.K) * s.R * s.S), 1e-4, "conv backward_input");
+
+    std::vector<float> dw(nw), db(s.K);
+    Tensor gdw = on_gpu(random_vector(nw, 998)), gdb = on_gpu(random_vector(s.K, 997));
+    ml::conv2d_backward_weight_cpu(dw.data(), db.data(), dy.data(), x.data(), s);
+    ml::conv2d_backward_weight_cuda(gdw.data(), gdb.data(), gdy.data(), gx.data(), s);
+    const long long L = static_cast<long long>(s.N) * P * Q;
+    require_close(gdw.to_vector(), dw, atol_for(L), 1e-4, "conv dw");
+    require_close(gdb.to_vector(), db, atol_for(L), 1e-4, "conv db");
+
+    Tensor gdw2 = gpu_zeros(nw);
+    ml::conv2d_backward_weight_cuda(gdw2.data(), nullptr, gdy.data(), gx.data(), s);
+    require_close(gdw2.to_vector(), dw, atol_for(L), 1e-4, "conv dw without db");
+  }
+}
+
+TEST_CASE("conv2d CUDA kernels are bit-for-bit repeatable", "[gpu][conv2d][determinism]") {
+  const Conv2dShape s = make(64, 32, 26, 26, 64, 3, 3, 1, 0);  // LeNet conv2: split-K weight gradient
+  const size_t nx = static_cast<size_t>(s.N) * s.C * s.H * s.W, nw = static_cast<size_t>(s.K) * s.C * s.R * s.S;
+  const size_t ny = static_cast<size_t>(s.N) * s.K * s.P() * s.Q();
+  Tensor gx = on_gpu(random_vector(nx, 1)), gw = on_gpu(random_vector(nw, 2)), gdy = on_gpu(random_vector(ny, 3));
+  Tensor dw1 = gpu_zeros(nw), dw2 = gpu_zeros(nw), db1 = gpu_zeros(s.K), db2 = gpu_zeros(s.K);
+  Tensor dx1 = gpu_zeros(nx), dx2 = gpu_zeros(nx);
+  ml::conv2d_backward_weight_cuda(dw1.data(), db1.data(), gdy.data(), gx.data(), s);
+  ml::conv2d_backward_input_cuda(dx1.data(), gdy.data(), gw.data(), s);
+  ml::conv2d_backward_weight_cuda(dw2.data(), db2.data(), gdy.data(), gx.data(), s);
+  ml::conv2d_backward_input_cuda(dx2.data(), gdy.data(), gw.data(), s);
+  CHECK(dw1.to_vector() == dw2.to_vector());
+  CHECK(db1.to_vector() == db2.to_vector());
+  CHECK(dx1.to_vector() == dx2.to_vector());
+}
