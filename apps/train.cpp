@@ -58,6 +58,22 @@ int main(int argc, char** argv) {
     ("beta1", "Adam beta1", cxxopts::value(c.optimizer.beta1)->default_value("0.9"))
     ("beta2", "Adam beta2", cxxopts::value(c.optimizer.beta2)->default_value("0.999"))
     ("eps", "Adam epsilon", cxxopts::value(c.optimizer.eps)->default_value("1e-8"))
+    ("align-every", "log alignment to backprop every K batches (0: only at the end of each epoch)",
+       cxxopts::value(c.align_every)->default_value("0"))
+    ("feedback-magnitude", "sign-symmetry: uniform (sqrt(2/(fan_in+fan_out))) or random (|M|, M fixed random)",
+       cxxopts::value(c.rule_options.feedback_magnitude)->default_value("uniform"))
+    ("kp-decay", "kolen-pollack: weight decay lambda on W and B (B - W shrinks by 1 - lr*lambda per step)",
+       cxxopts::value(c.rule_options.kp_decay)->default_value("0.005"))
+    ("mirror-lr", "weight-mirror: eta_B (B -> (mirror-lr / mirror-decay) W)",
+       cxxopts::value(c.rule_options.mirror_lr)->default_value("0.001"))
+    ("mirror-decay", "weight-mirror: lambda_B, B's decay per mirror step",
+       cxxopts::value(c.rule_options.mirror_decay)->default_value("0.001"))
+    ("mirror-noise", "weight-mirror: probe amplitude, x ~ a * U(-0.5, 0.5)",
+       cxxopts::value(c.rule_options.mirror_noise)->default_value("0.1"))
+    ("mirror-samples", "weight-mirror: probe samples per batch",
+       cxxopts::value(c.rule_options.mirror_samples)->default_value("32"))
+    ("mirror-steps", "weight-mirror: mirror-only steps before training (the mirror phase)",
+       cxxopts::value(c.rule_options.mirror_steps)->default_value("1000"))
     ("seed", "random seed (initial weights, data order)", cxxopts::value(c.seed)->default_value("1"))
     ("device", "cpu, cuda or auto (cuda when a GPU is present)", cxxopts::value(c.device)->default_value("auto"))
     ("out", "output directory", cxxopts::value(c.out)->default_value(c.out))

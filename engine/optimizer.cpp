@@ -41,19 +41,19 @@ class Adam : public Optimizer {
  public:
   explicit Adam(const OptimizerConfig& c) : Optimizer(c.lr), config_(c) {}
   void step(const std::vector<Param*>& params) override {
-    ++step_;
     const AdamConfig c{lr_, config_.beta1, config_.beta2, config_.eps, config_.weight_decay};
     for (Param* p : params) {
       float* m = state_.get(p, 0).data();
       float* v = state_.get(p, 1).data();
-      if (p->value.device() == Device::CUDA) adam_update_cuda(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, step_);
-      else adam_update_cpu(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, step_);
+      const int t = ++steps_[p];  // per parameter: a rule may step its own params separately
+      if (p->value.device() == Device::CUDA) adam_update_cuda(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, t);
+      else adam_update_cpu(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, t);
     }
   }
 
  private:
   OptimizerConfig config_;
-  int step_ = 0;
+  std::unordered_map<const Param*, int> steps_;
   StateMap state_;
 };
 

@@ -112,6 +112,7 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
   j["cpu_threads"] = omp_get_max_threads();
   j["out"] = c.out;
   const OptimizerConfig& o = c.optimizer;
+  j["align_every"] = c.align_every;
   j["optimizer"] = {{"name", o.name},
                     {"lr", as_typed(o.lr)},
                     {"momentum", as_typed(o.momentum)},
@@ -143,6 +144,7 @@ void validate(const TrainConfig& c) {
   if (c.test_batch < 1) throw std::invalid_argument("--test-batch " + std::to_string(c.test_batch) + ": must be >= 1");
   if (c.limit < 0) throw std::invalid_argument("--limit " + std::to_string(c.limit) + ": must be >= 0");
   if (c.out.empty()) throw std::invalid_argument("--out: empty output directory");
+  if (c.align_every < 0) throw std::invalid_argument("--align-every " + std::to_string(c.align_every) + ": must be >= 0");
 }
 
 }  // namespace
@@ -150,7 +152,7 @@ void validate(const TrainConfig& c) {
 std::vector<EpochMetrics> train(const TrainConfig& c) {
   validate(c);
   const Device device = parse_device(c.device);
-  auto rule = make_rule(c.rule);
+  auto rule = make_rule(c.rule, c.rule_options);
   auto optimizer = make_optimizer(c.optimizer);
 
   DatasetPair data = load_dataset(c.data, c.data_dir);
@@ -182,19 +184,29 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   const int batches = (n_train + c.batch - 1) / c.batch;
 
   std::vector<EpochMetrics> history;
+  AlignmentLog alignment;
   Batch batch;
   for (int epoch = 1; epoch <= c.epochs; ++epoch) {
     const std::vector<int32_t> order = epoch_order(n_train, c.seed, epoch);
     const auto start = Clock::now();
     auto last_print = start;
-    double loss_sum = 0;
+    double loss_sum = 0, align_seconds = 0;
     long correct = 0, seen = 0;
     for (int b = 0; b < batches; ++b) {
       const int begin = b * c.batch, count = std::min(c.batch, n_train - begin);
       train_data.gather(batch, order, begin, count);
+      // Alignment to backprop on this batch, before the rule learns from it; its
+      // cost is kept out of the epoch's time and throughput.
+      if ((c.align_every > 0 && b % c.align_every == 0) || b + 1 == batches) {
+        const auto align_start = Clock::now();
+        rule->log_alignment(net, batch, alignment, epoch, b + 1);
+        align_seconds += seconds_since(align_start);
+      }
       const LossResult r = rule->train_step(net, batch, *optimizer);
       if (!r.finite) {
         if (show_progress) std::fprintf(stderr, "\n");
+        // what led up to it is worth reading
+        write_text_atomically((out / "alignment.csv").string(), alignment.csv());
         throw std::runtime_error("loss became " + std::string(std::isnan(r.loss_sum) ? "NaN" : "infinite") +
                                  " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
                                  " (try a smaller --lr); " +
@@ -207,7 +219,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
       seen += r.count;
       if (show_progress && (seconds_since(last_print) > 0.25 || b + 1 == batches)) {
         last_print = Clock::now();
-        const double elapsed = seconds_since(start), rate = seen / std::max(elapsed, 1e-9);
+        const double elapsed = seconds_since(start) - align_seconds, rate = seen / std::max(elapsed, 1e-9);
         std::fprintf(stderr, "\repoch %d/%d  batch %d/%d  loss %.4f  %.0f samples/s  ETA %s   ", epoch, c.epochs,
                      b + 1, batches, loss_sum / seen, rate,
                      format_duration((n_train - seen) / rate + (c.epochs - epoch) * n_train / rate).c_str());
@@ -215,7 +227,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
       }
     }
     if (device == Device::CUDA) cuda_synchronize();
-    const double train_seconds = seconds_since(start);
+    const double train_seconds = seconds_since(start) - align_seconds;
 
     double test_loss = 0;
     long test_correct = 0;
@@ -242,6 +254,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
     }
     save_checkpoint((out / "model.safetensors").string(), net, *rule, c, epoch);
     write_text_atomically((out / "metrics.csv").string(), metrics_csv(history));
+    write_text_atomically((out / "alignment.csv").string(), alignment.csv());
     if (show_progress) std::fprintf(stderr, "\r\033[K");
     std::fprintf(stderr, "epoch %d/%d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.1f s  %.0f samples/s\n",
                  epoch, c.epochs, m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.seconds, m.samples_per_s);

@@ -1,11 +1,12 @@
 // One training run: data set -> network + learning rule -> epochs ->
-// metrics.csv, config.json and model.safetensors in the output directory.
+// metrics.csv, alignment.csv, config.json and model.safetensors in the output directory.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "engine/optimizer.h"
+#include "rules/learning_rule.h"
 
 namespace ml {
 
@@ -22,6 +23,8 @@ struct TrainConfig {
   std::string device = "auto";
   std::string out = "runs/bp";
   OptimizerConfig optimizer;
+  RuleOptions rule_options;
+  int align_every = 0;   // alignment.csv every K batches (0: only at the end of each epoch)
   bool progress = true;  // a progress line on stderr when it is a terminal
 };
 

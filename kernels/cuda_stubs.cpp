@@ -5,6 +5,7 @@
 
 #include "engine/cuda_memory.h"
 #include "kernels/conv2d/conv2d.h"
+#include "kernels/elementwise/elementwise.h"
 #include "kernels/gather/gather.h"
 #include "kernels/linear/linear.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
@@ -47,5 +48,7 @@ ML_CUDA_STUB(void, log_softmax_nll_backward_cuda, float*, const float*, const in
 ML_CUDA_STUB(void, sgd_update_cuda, float*, float*, const float*, size_t, const SgdConfig&)
 ML_CUDA_STUB(void, adam_update_cuda, float*, float*, float*, const float*, size_t, const AdamConfig&, int)
 ML_CUDA_STUB(void, gather_rows_cuda, float*, int32_t*, const float*, const int32_t*, const int32_t*, int, size_t)
+ML_CUDA_STUB(void, axpby_cuda, float*, const float*, float, float, size_t)
+ML_CUDA_STUB(void, sign_feedback_cuda, float*, const float*, const float*, float, size_t)
 
 }  // namespace ml

@@ -3,6 +3,6 @@
 
 namespace ml {
 
-std::unique_ptr<LearningRule> make_bp() { return std::make_unique<Backprop>(); }
+std::unique_ptr<LearningRule> make_bp(const RuleOptions&) { return std::make_unique<Backprop>(); }
 
 }  // namespace ml

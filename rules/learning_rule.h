@@ -2,6 +2,7 @@
 // weights and the rule's own extra state change. A rule never reaches into
 // another rule; it uses only the layers' primitives.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,8 +14,21 @@
 #include "engine/loss.h"
 #include "engine/network.h"
 #include "engine/optimizer.h"
+#include "rules/alignment.h"
 
 namespace ml {
+
+// Every rule's hyperparameters (flags of ml-train, stored in config.json).
+// Each rule reads only its own.
+struct RuleOptions {
+  std::string feedback_magnitude = "uniform";  // sign-symmetry: uniform | random
+  float kp_decay = 5e-3f;       // kolen-pollack: weight decay on W and B (B - W shrinks by it)
+  float mirror_lr = 1e-3f;      // weight-mirror: eta_B
+  float mirror_decay = 1e-3f;   // weight-mirror: lambda_B (B -> (mirror_lr / mirror_decay) W)
+  float mirror_noise = 0.1f;    // weight-mirror: probe x ~ mirror_noise * U(-0.5, 0.5)
+  int mirror_samples = 32;      // weight-mirror: probe samples per batch
+  int mirror_steps = 1000;      // weight-mirror: mirror-only steps before training (the "mirror phase")
+};
 
 class LearningRule {
  public:
@@ -28,8 +42,18 @@ class LearningRule {
   // Forward, error or targets, and every update of one minibatch.
   virtual LossResult train_step(Network& net, const Batch& batch, Optimizer& opt) = 0;
 
+  // Forward, loss and this rule's update direction written into every param's
+  // grad (the true gradient for bp); nothing is updated. Records, per layer,
+  // the error the layer received (delta_at).
+  virtual LossResult compute_gradients(Network& net, const Batch& batch) = 0;
+
   // Loss and accuracy without learning (the test set). Default: net.forward.
   virtual LossResult evaluate(Network& net, const Batch& batch);
+
+  // Per weight layer: the angle between this rule's update and backprop's
+  // gradient on the same batch, the feedback weight against W, and the angle
+  // between the error this rule sent and backprop's. Leaves grads clobbered.
+  virtual void log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index);
 
   // Extra tensors saved in the checkpoint next to the weights ("fc1.feedback", ...).
   virtual std::vector<NamedTensor> state() { return {}; }
@@ -37,8 +61,15 @@ class LearningRule {
   // The rule's hyperparameters, stored in config.json.
   virtual nlohmann::json config() const { return nlohmann::json::object(); }
 
+  // The feedback weight used for layer i (W's shape), or nullptr (none, or W itself).
+  virtual const Tensor* feedback_weight(size_t /*layer_index*/, Layer& /*layer*/) { return nullptr; }
+
+  // The error (dLoss/d output) layer i received in the last compute_gradients, or nullptr.
+  const Tensor* delta_at(size_t i) const { return i < deltas_.size() ? deltas_[i] : nullptr; }
+
  protected:
   LogSoftmaxNLL loss_;
+  std::vector<const Tensor*> deltas_;
 };
 
 // The backprop family (bp, fa, sign symmetry, weight mirror, Kolen-Pollack):
@@ -48,21 +79,23 @@ class LearningRule {
 class BackwardChainRule : public LearningRule {
  public:
   LossResult train_step(Network& net, const Batch& batch, Optimizer& opt) override;
-
-  // Forward, loss and the backward walk: every param's grad is overwritten with
-  // this rule's update direction (the true gradient for bp). No update is made.
-  LossResult compute_gradients(Network& net, const Batch& batch);
+  LossResult compute_gradients(Network& net, const Batch& batch) override;
 
  protected:
-  // The weight that sends the error back through layer i; nullptr = the
-  // layer's own weight (exact backprop).
-  virtual const Tensor* feedback_weight(size_t /*layer_index*/, Layer& /*layer*/) { return nullptr; }
+  // Before the backward walk (sign symmetry refreshes sign(W) here).
+  virtual void prepare_feedback(Network& /*net*/) {}
   // Called after the weights were updated, with the batch just used.
   virtual void update_feedback(Network& /*net*/, const Batch& /*batch*/, Optimizer& /*opt*/) {}
 };
 
+// The backward walk itself: errors go back through feedback(i) (nullptr = W),
+// grads are written, deltas[i] is the error at layer i's output.
+using FeedbackChooser = std::function<const Tensor*(size_t, Layer&)>;
+LossResult backward_walk(Network& net, const Batch& batch, LogSoftmaxNLL& loss, const FeedbackChooser& feedback,
+                         std::vector<const Tensor*>& deltas);
+
 // "bp", ... -> a new rule. Throws std::invalid_argument("--rule 'x': unknown; known: ...").
-std::unique_ptr<LearningRule> make_rule(const std::string& name);
+std::unique_ptr<LearningRule> make_rule(const std::string& name, const RuleOptions& options = {});
 std::vector<std::string> rule_names();
 
 }  // namespace ml

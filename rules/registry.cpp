@@ -3,19 +3,33 @@
 #include <stdexcept>
 
 #include "rules/bp.h"
+#include "rules/dfa.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
+
+std::unique_ptr<LearningRule> make_fa(const RuleOptions& o);
+std::unique_ptr<LearningRule> make_sign_symmetry(const RuleOptions& o);
+std::unique_ptr<LearningRule> make_weight_mirror(const RuleOptions& o);
+std::unique_ptr<LearningRule> make_kolen_pollack(const RuleOptions& o);
+
 namespace {
+
+std::unique_ptr<LearningRule> make_dfa(const RuleOptions&) { return std::make_unique<DirectFeedbackAlignment>(); }
 
 struct RuleEntry {
   const char* name;
-  std::function<std::unique_ptr<LearningRule>()> make;
+  std::function<std::unique_ptr<LearningRule>(const RuleOptions&)> make;
 };
 
 const std::vector<RuleEntry>& registry() {
   static const std::vector<RuleEntry> rules = {
       {"bp", make_bp},
+      {"fa", make_fa},
+      {"dfa", make_dfa},
+      {"sign-symmetry", make_sign_symmetry},
+      {"weight-mirror", make_weight_mirror},
+      {"kolen-pollack", make_kolen_pollack},
   };
   return rules;
 }
@@ -28,9 +42,9 @@ std::vector<std::string> rule_names() {
   return names;
 }
 
-std::unique_ptr<LearningRule> make_rule(const std::string& name) {
+std::unique_ptr<LearningRule> make_rule(const std::string& name, const RuleOptions& options) {
   for (const auto& r : registry()) {
-    if (name == r.name) return r.make();
+    if (name == r.name) return r.make(options);
   }
   std::string known;
   for (const auto& n : rule_names()) known += (known.empty() ? "" : ", ") + n;

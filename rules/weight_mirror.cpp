@@ -1,0 +1,82 @@
+// Weight mirror (Akrout et al. 2019, "Deep learning without weight
+// transport"): the error goes back through B; W learns by the delta rule; B
+// learns from noise alone. Each batch, per layer: a probe x of small noise
+// (mirror_noise * U(-0.5, 0.5), variance s2), y = the layer's output for x,
+//   B <- (1 - lambda_B) B + eta_B / (S s2) * sum over the S probes of y x^T
+// (in W's layout: the layer's weight gradient with delta = y; for a conv layer
+// the sum also runs over the output positions, and S counts them too). E[y x^T] = s2 W
+// for zero-mean x, so B -> (eta_B / lambda_B) W. Dividing by s2 makes eta_B
+// independent of the noise level (the paper's eta_B times s2).
+// An optional mirror phase (mirror_steps updates) aligns B before training.
+#include "engine/cuda_memory.h"
+#include "engine/tensor_ops.h"
+#include "rules/feedback_rule.h"
+
+namespace ml {
+
+class WeightMirror : public FeedbackRule {
+ public:
+  explicit WeightMirror(const RuleOptions& o) : o_(o) {
+    if (!(o.mirror_lr > 0.0f)) throw std::invalid_argument("--mirror-lr: must be > 0");
+    if (!(o.mirror_decay > 0.0f && o.mirror_decay < 1.0f)) throw std::invalid_argument("--mirror-decay: must be in (0, 1)");
+    if (!(o.mirror_noise > 0.0f)) throw std::invalid_argument("--mirror-noise: must be > 0");
+    if (o.mirror_samples < 1) throw std::invalid_argument("--mirror-samples: must be >= 1");
+    if (o.mirror_steps < 0) throw std::invalid_argument("--mirror-steps: must be >= 0");
+  }
+  std::string name() const override { return "weight-mirror"; }
+  nlohmann::json config() const override {
+    return {{"mirror_lr", o_.mirror_lr},           {"mirror_decay", o_.mirror_decay},
+            {"mirror_noise", o_.mirror_noise},     {"mirror_samples", o_.mirror_samples},
+            {"mirror_steps", o_.mirror_steps}};
+  }
+
+  void attach(Network& net, uint64_t seed) override {
+    FeedbackRule::attach(net, seed);
+    noise_rng_ = Rng(seed ^ 0x0D15EA5Eull);
+    for (int s = 0; s < o_.mirror_steps; ++s) mirror(net);
+  }
+
+ protected:
+  void update_feedback(Network& net, const Batch&, Optimizer&) override { mirror(net); }
+
+ private:
+  // One mirror update of every layer's B. Uses the layer's forward and weight
+  // gradient primitives, so it clobbers W's grad and the layer's cache
+  // (both are spent by the time it runs).
+  void mirror(Network& net) {
+    const float variance = o_.mirror_noise * o_.mirror_noise / 12.0f;
+    const float half = 0.5f * o_.mirror_noise;
+    for (size_t i = 0; i < net.size(); ++i) {
+      if (!feedback_[i].defined()) continue;
+      Layer& layer = net.layer(i);
+      Shape shape = i == 0 ? net.input_shape() : net_input_shape(net, i);
+      shape.insert(shape.begin(), o_.mirror_samples);
+      ensure(probe_, shape, feedback_[i].device());
+      const bool on_host = probe_.device() == Device::CPU;
+      if (!on_host) host_probe_.resize(probe_.numel());
+      float* values = on_host ? probe_.data() : host_probe_.data();
+      for (size_t k = 0; k < probe_.numel(); ++k) values[k] = noise_rng_.uniform(-half, half);
+      if (!on_host) cuda_copy_to_device(probe_.data(), host_probe_.data(), probe_.numel() * sizeof(float));
+      const Tensor& y = layer.forward(probe_);
+      layer.weight_grads(y);
+      // the gradient sums y x^T over every probe and, for a conv layer, every output position
+      const float pairs = static_cast<float>(y.numel() / static_cast<size_t>(y.dim(1)));
+      axpby(feedback_[i], layer.weight()->grad, o_.mirror_lr / (pairs * variance), 1.0f - o_.mirror_decay);
+    }
+  }
+  // The per-sample input shape of layer i (the previous layer's output shape).
+  static Shape net_input_shape(Network& net, size_t i) {
+    Shape s = net.input_shape();
+    for (size_t j = 0; j < i; ++j) s = net.layer(j).output_shape(s);
+    return s;
+  }
+
+  RuleOptions o_;
+  Rng noise_rng_{1};
+  Tensor probe_;
+  std::vector<float> host_probe_;
+};
+
+std::unique_ptr<LearningRule> make_weight_mirror(const RuleOptions& o) { return std::make_unique<WeightMirror>(o); }
+
+}  // namespace ml
