@@ -1,0 +1,40 @@
+// Helpers for the learning-rule tests: a deterministic batch, one SGD step,
+// and the flattened values of every parameter.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "engine/network.h"
+#include "engine/optimizer.h"
+#include "rules/learning_rule.h"
+#include "test_util.h"
+
+namespace ml_test {
+
+inline ml::Batch make_batch(const ml::Shape& sample_shape, int n, uint32_t seed, int classes,
+                            ml::Device d = ml::Device::CPU) {
+  ml::Batch b;
+  ml::Shape shape = {n};
+  shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
+  b.x = ml::Tensor::from_vector(shape, random_vector(ml::shape_numel(shape), seed), d);
+  b.host_labels.resize(n);
+  for (int i = 0; i < n; ++i) b.host_labels[i] = (i * 7 + 3) % classes;
+  b.labels = ml::IntBuffer(n, d);
+  b.labels.upload(b.host_labels.data(), n);
+  return b;
+}
+
+inline std::vector<std::vector<float>> param_values(ml::Network& net) {
+  std::vector<std::vector<float>> out;
+  for (ml::Param* p : net.params()) out.push_back(p->value.to_vector());
+  return out;
+}
+
+inline std::unique_ptr<ml::Optimizer> sgd(float lr = 0.05f, float momentum = 0.9f) {
+  ml::OptimizerConfig c;
+  c.lr = lr;
+  c.momentum = momentum;
+  return ml::make_optimizer(c);
+}
+
+}  // namespace ml_test
