@@ -4,25 +4,11 @@
 
 #include "engine/network.h"
 #include "rules/bp.h"
-#include "test_util.h"
+#include "engine_test_util.h"
 
 using ml::Network;
 
-namespace {
-
-ml::Batch make_batch(const ml::Shape& sample_shape, int n, uint32_t seed, int classes) {
-  ml::Batch b;
-  ml::Shape shape = {n};
-  shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
-  b.x = ml::Tensor::from_vector(shape, ml_test::random_vector(ml::shape_numel(shape), seed));
-  b.host_labels.resize(n);
-  for (int i = 0; i < n; ++i) b.host_labels[i] = (i * 7 + 3) % classes;
-  b.labels = ml::IntBuffer(n, ml::Device::CPU);
-  b.labels.upload(b.host_labels.data(), n);
-  return b;
-}
-
-}  // namespace
+using ml_test::make_batch;
 
 TEST_CASE("the seed LeNet spec builds the PyTorch LeNet", "[network]") {
   Network net("lenet", {1, 28, 28}, 1);

@@ -6,6 +6,7 @@
 
 #include "engine/tensor.h"
 #include "kernels/conv2d/conv2d.h"
+#include "engine_test_util.h"
 #include "test_util.h"
 
 using ml::Conv2dShape;
@@ -13,11 +14,11 @@ using ml::Device;
 using ml::Tensor;
 using ml_test::random_vector;
 using ml_test::require_close;
+using ml_test::on_gpu;
+using ml_test::gpu_zeros;
 
 namespace {
 
-Tensor on_gpu(const std::vector<float>& v) { return Tensor::from_vector({static_cast<int>(v.size())}, v, Device::CUDA); }
-Tensor gpu_zeros(size_t n) { return Tensor({static_cast<int>(n)}, Device::CUDA); }
 
 // Two float summation orders over L products of values in [-1, 1] (CPU: Eigen's blocked GEMM
 // and per-thread partials; GPU: per-thread running sums, split-K partials added in order).

@@ -6,17 +6,18 @@
 
 #include "engine/tensor.h"
 #include "kernels/linear/linear.h"
+#include "engine_test_util.h"
 #include "test_util.h"
 
 using ml::Device;
 using ml::Tensor;
 using ml_test::random_vector;
 using ml_test::require_close;
+using ml_test::on_gpu;
+using ml_test::gpu_zeros;
 
 namespace {
 
-Tensor on_gpu(const std::vector<float>& v) { return Tensor::from_vector({static_cast<int>(v.size())}, v, Device::CUDA); }
-Tensor gpu_zeros(size_t n) { return Tensor({static_cast<int>(n)}, Device::CUDA); }
 
 // Float sums of L products of values in [-1, 1] in two different orders differ by about
 // eps * sqrt(L) * |partial sums| <= 6e-8 * sqrt(L) * sqrt(L)/3 ~ 2e-8 * L in the worst random walk,

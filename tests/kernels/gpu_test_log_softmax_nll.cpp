@@ -5,16 +5,16 @@
 #include "engine/int_buffer.h"
 #include "engine/tensor.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
+#include "engine_test_util.h"
 #include "test_util.h"
 
 using ml::Device;
 using ml::Tensor;
 using ml_test::random_vector;
 using ml_test::require_close;
+using ml_test::on_gpu;
+using ml_test::gpu_zeros;
 
-namespace {
-Tensor on_gpu(const std::vector<float>& v) { return Tensor::from_vector({static_cast<int>(v.size())}, v, Device::CUDA); }
-}  // namespace
 
 TEST_CASE("log_softmax_nll CUDA kernels match the CPU reference", "[gpu][loss]") {
   struct Case {

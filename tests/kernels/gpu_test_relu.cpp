@@ -5,16 +5,16 @@
 
 #include "engine/tensor.h"
 #include "kernels/relu/relu.h"
+#include "engine_test_util.h"
 #include "test_util.h"
 
 using ml::Device;
 using ml::Tensor;
 using ml_test::random_vector;
 using ml_test::require_close;
+using ml_test::on_gpu;
+using ml_test::gpu_zeros;
 
-namespace {
-Tensor on_gpu(const std::vector<float>& v) { return Tensor::from_vector({static_cast<int>(v.size())}, v, Device::CUDA); }
-}  // namespace
 
 TEST_CASE("relu CUDA kernels match the CPU reference exactly", "[gpu][relu]") {
   uint32_t seed = 1;

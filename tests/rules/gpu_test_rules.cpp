@@ -2,7 +2,7 @@
 // batch, then the weights (and feedback weights) compared after 3 steps.
 // Tolerance 1e-4 abs + 1e-3 rel: the GEMMs sum in another order on the GPU,
 // and three momentum steps carry the differences forward.
-#include "rule_test_util.h"
+#include "engine_test_util.h"
 
 using namespace ml;
 

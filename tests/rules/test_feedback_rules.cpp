@@ -10,7 +10,7 @@
 #include "rules/dfa.h"
 #include "rules/feedback_rule.h"
 #include "rules/sign_symmetry.h"
-#include "rule_test_util.h"
+#include "engine_test_util.h"
 #include "synthetic_idx.h"
 
 using namespace ml;

@@ -1,5 +1,5 @@
-// Helpers for the learning-rule tests: a deterministic batch, one SGD step,
-// and the flattened values of every parameter.
+// Helpers for the engine, rule and GPU tests: a deterministic batch, an SGD
+// optimizer, device tensors, and the flattened values of every parameter.
 #pragma once
 #include <memory>
 #include <vector>
@@ -23,6 +23,12 @@ inline ml::Batch make_batch(const ml::Shape& sample_shape, int n, uint32_t seed,
   b.labels.upload(b.host_labels.data(), n);
   return b;
 }
+
+// A 1-D device tensor holding v, and a zeroed one of n floats (GPU tests).
+inline ml::Tensor on_gpu(const std::vector<float>& v) {
+  return ml::Tensor::from_vector({static_cast<int>(v.size())}, v, ml::Device::CUDA);
+}
+inline ml::Tensor gpu_zeros(size_t n) { return ml::Tensor({static_cast<int>(n)}, ml::Device::CUDA); }
 
 inline std::vector<std::vector<float>> param_values(ml::Network& net) {
   std::vector<std::vector<float>> out;
