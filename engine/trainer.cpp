@@ -17,6 +17,7 @@
 #include "datasets/dataset.h"
 #include "engine/atomic_file.h"
 #include "engine/checkpoint.h"
+#include "engine/cpu_flags.h"
 #include "engine/cuda_memory.h"
 #include "engine/network.h"
 #include "kernels/gather/gather.h"
@@ -110,6 +111,7 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
   j["device_used"] = device_name(device);
   j["device_description"] = device == Device::CUDA ? cuda_device_description() : "cpu";
   j["cpu_threads"] = omp_get_max_threads();
+  j["cpu_denormals"] = "flushed to zero";
   j["out"] = c.out;
   const OptimizerConfig& o = c.optimizer;
   j["align_every"] = c.align_every;
@@ -151,6 +153,7 @@ void validate(const TrainConfig& c) {
 
 std::vector<EpochMetrics> train(const TrainConfig& c) {
   validate(c);
+  flush_denormals_to_zero();
   const Device device = parse_device(c.device);
   auto rule = make_rule(c.rule, c.rule_options);
   auto optimizer = make_optimizer(c.optimizer);
