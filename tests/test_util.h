@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <unistd.h>
 #include <functional>
 #include <random>
 #include <sstream>
@@ -44,5 +46,20 @@ inline void require_close(const std::vector<float>& got, const std::vector<float
   INFO(msg.str());
   CHECK(bad == 0);
 }
+
+// A fresh directory per test case under the system temp dir, removed afterwards.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag)
+      : path(std::filesystem::temp_directory_path() / ("ml-test-" + std::to_string(::getpid()) + "-" + tag)) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 }  // namespace ml_test

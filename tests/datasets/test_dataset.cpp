@@ -19,19 +19,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag)
-      : path(fs::temp_directory_path() / ("ml-test-dataset-" + std::to_string(::getpid()) + "-" + tag)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using ml_test::TempDir;
 
 void write_idx(const std::string& path, const std::vector<int>& dims, const std::vector<uint8_t>& data,
                bool gzip = false) {

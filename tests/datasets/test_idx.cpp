@@ -17,20 +17,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// A fresh directory per test case, removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag)
-      : path(fs::temp_directory_path() / ("ml-test-idx-" + std::to_string(::getpid()) + "-" + tag)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using ml_test::TempDir;
 
 std::vector<uint8_t> idx_bytes(const std::vector<int>& dims, const std::vector<uint8_t>& data, uint8_t type = 0x08) {
   std::vector<uint8_t> b = {0, 0, type, static_cast<uint8_t>(dims.size())};

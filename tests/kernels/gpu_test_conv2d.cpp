@@ -16,16 +16,11 @@ using ml_test::random_vector;
 using ml_test::require_close;
 using ml_test::on_gpu;
 using ml_test::gpu_zeros;
+using ml_test::atol_for;
 
 namespace {
 
 
-// Two float summation orders over L products of values in [-1, 1] (CPU: Eigen's blocked GEMM
-// and per-thread partials; GPU: per-thread running sums, split-K partials added in order).
-// Their difference grows like eps * sqrt(L) * |sum| ~ 6e-8 * L / 3 at worst in a random walk
-// and far less in practice; 1e-5 * sqrt(L) absolute + 1e-4 relative is ~10x the expected
-// difference at L = 43264 (LeNet conv1's weight gradient) and far below an indexing error.
-double atol_for(long long L) { return 1e-5 * std::sqrt(static_cast<double>(std::max(1LL, L))) + 1e-6; }
 
 Conv2dShape make(int N, int C, int H, int W, int K, int R, int S, int stride, int pad) {
   Conv2dShape s;

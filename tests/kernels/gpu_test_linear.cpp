@@ -15,15 +15,11 @@ using ml_test::random_vector;
 using ml_test::require_close;
 using ml_test::on_gpu;
 using ml_test::gpu_zeros;
+using ml_test::atol_for;
 
 namespace {
 
 
-// Float sums of L products of values in [-1, 1] in two different orders differ by about
-// eps * sqrt(L) * |partial sums| <= 6e-8 * sqrt(L) * sqrt(L)/3 ~ 2e-8 * L in the worst random walk,
-// far less with blocked sums; 1e-5 * sqrt(L) absolute plus 1e-4 relative leaves a 10x margin at
-// L = 9216..43264 and is still orders of magnitude below what an indexing error produces.
-double atol_for(long long L) { return 1e-5 * std::sqrt(static_cast<double>(std::max(1LL, L))) + 1e-6; }
 
 // C = alpha op(A) op(B) + beta C in double, row-major.
 std::vector<float> naive_gemm(bool ta, bool tb, int M, int N, int K, double alpha, const std::vector<float>& A,
