@@ -1,0 +1,165 @@
+#include "datasets/npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/atomic_file.h"
+
+namespace ml {
+
+int64_t NpyArray::cols() const {
+  int64_t c = 1;
+  for (size_t i = 1; i < shape.size(); ++i) c *= shape[i];
+  return c;
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& why) {
+  throw std::runtime_error(path + ": " + why);
+}
+
+// The value of 'key' in the header's Python dict literal, as raw text.
+std::string dict_value(const std::string& header, const std::string& key, const std::string& path) {
+  const std::string quoted = "'" + key + "'";
+  size_t at = header.find(quoted);
+  if (at == std::string::npos) fail(path, "npy header has no '" + key + "'");
+  at = header.find(':', at + quoted.size());
+  if (at == std::string::npos) fail(path, "npy header is malformed near '" + key + "'");
+  ++at;
+  while (at < header.size() && header[at] == ' ') ++at;
+  size_t end = at;
+  if (header[at] == '(') {
+    end = header.find(')', at);
+    if (end == std::string::npos) fail(path, "npy header has an unterminated shape");
+    return header.substr(at, end - at + 1);
+  }
+  while (end < header.size() && header[end] != ',' && header[end] != '}') ++end;
+  std::string v = header.substr(at, end - at);
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  return v;
+}
+
+std::vector<int64_t> parse_shape(const std::string& text, const std::string& path) {
+  std::vector<int64_t> shape;
+  std::string inner = text.substr(1, text.size() - 2);
+  std::stringstream ss(inner);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t b = item.find_first_not_of(' ');
+    if (b == std::string::npos) continue;  // the trailing comma of a 1-tuple
+    item = item.substr(b);
+    while (!item.empty() && (item.back() == ' ' || item.back() == 'L')) item.pop_back();
+    char* end = nullptr;
+    long long v = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < 0) fail(path, "npy header has a bad shape " + text);
+    shape.push_back(v);
+  }
+  return shape;
+}
+
+template <typename T>
+void convert(const std::vector<char>& raw, std::vector<double>& out) {
+  for (size_t i = 0; i < out.size(); ++i) {
+    T v;
+    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+    out[i] = static_cast<double>(v);
+  }
+}
+
+void write_any(const std::string& path, const void* data, size_t element_size, const char* descr,
+               const std::vector<int64_t>& shape) {
+  std::string dims;
+  size_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw std::invalid_argument(path + ": negative dimension in npy shape");
+    dims += std::to_string(d) + ", ";
+    count *= static_cast<size_t>(d);
+  }
+  if (shape.size() == 1) dims.pop_back();  // "(5,)"
+  else if (!dims.empty()) dims.resize(dims.size() - 2);
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  const size_t prefix = 10;  // magic(6) + version(2) + header length(2)
+  size_t total = prefix + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  write_file_atomically(path, [&](std::ostream& out) {
+    const unsigned char magic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    out.write(reinterpret_cast<const char*>(magic), 8);
+    const uint16_t len = static_cast<uint16_t>(header.size());
+    const unsigned char len_le[2] = {static_cast<unsigned char>(len & 0xff), static_cast<unsigned char>(len >> 8)};
+    out.write(reinterpret_cast<const char*>(len_le), 2);
+    out << header;
+    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(count * element_size));
+  });
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  unsigned char magic[8];
+  if (!in.read(reinterpret_cast<char*>(magic), 8)) fail(path, "too short for an npy file");
+  if (std::memcmp(magic, "\x93NUMPY", 6) != 0) fail(path, "not an npy file (bad magic string)");
+  const int major = magic[6];
+  size_t header_len = 0;
+  if (major == 1) {
+    unsigned char b[2];
+    if (!in.read(reinterpret_cast<char*>(b), 2)) fail(path, "truncated npy header");
+    header_len = b[0] | (b[1] << 8);
+  } else if (major == 2 || major == 3) {
+    unsigned char b[4];
+    if (!in.read(reinterpret_cast<char*>(b), 4)) fail(path, "truncated npy header");
+    header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<size_t>(b[3]) << 24);
+  } else {
+    fail(path, "unsupported npy format version " + std::to_string(major));
+  }
+  if (header_len > (1u << 24)) fail(path, "npy header is implausibly long");
+  std::string header(header_len, '\0');
+  if (!in.read(header.data(), static_cast<std::streamsize>(header_len))) fail(path, "truncated npy header");
+
+  NpyArray a;
+  std::string descr = dict_value(header, "descr", path);
+  if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"')) fail(path, "npy header has a bad descr");
+  a.dtype = descr.substr(1, descr.size() - 2);
+  if (dict_value(header, "fortran_order", path) != "False")
+    fail(path, "Fortran-ordered npy arrays are not supported (save with np.ascontiguousarray)");
+  a.shape = parse_shape(dict_value(header, "shape", path), path);
+
+  size_t count = 1;
+  for (int64_t d : a.shape) count *= static_cast<size_t>(d);
+  size_t element = 0;
+  if (a.dtype == "<f4" || a.dtype == "<i4") element = 4;
+  else if (a.dtype == "<f8" || a.dtype == "<i8") element = 8;
+  else if (a.dtype == "|u1") element = 1;
+  else fail(path, "unsupported npy dtype '" + a.dtype + "' (expected <f4, <f8, <i4, <i8 or |u1)");
+
+  std::vector<char> raw(count * element);
+  in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+  if (static_cast<size_t>(in.gcount()) != raw.size())
+    fail(path, "npy data is truncated: expected " + std::to_string(raw.size()) + " bytes, found " +
+                   std::to_string(in.gcount()));
+  if (in.peek() != std::ifstream::traits_type::eof()) fail(path, "npy file has trailing bytes after the data");
+  a.data.resize(count);
+  if (a.dtype == "<f4") convert<float>(raw, a.data);
+  else if (a.dtype == "<f8") convert<double>(raw, a.data);
+  else if (a.dtype == "<i4") convert<int32_t>(raw, a.data);
+  else if (a.dtype == "<i8") convert<int64_t>(raw, a.data);
+  else convert<uint8_t>(raw, a.data);
+  return a;
+}
+
+void write_npy(const std::string& path, const float* data, const std::vector<int64_t>& shape) {
+  write_any(path, data, sizeof(float), "<f4", shape);
+}
+void write_npy(const std::string& path, const double* data, const std::vector<int64_t>& shape) {
+  write_any(path, data, sizeof(double), "<f8", shape);
+}
+void write_npy(const std::string& path, const int64_t* data, const std::vector<int64_t>& shape) {
+  write_any(path, data, sizeof(int64_t), "<i8", shape);
+}
+
+}  // namespace ml

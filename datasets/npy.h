@@ -1,0 +1,37 @@
+// NumPy .npy files (format versions 1.0-3.0), the exchange format between the
+// recorder, ml-analyze and the researcher's own numpy/rsatoolbox scripts.
+// https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+//
+// Written: float32 ('<f4') or int64 ('<i8'), C order, version 1.0, header
+// padded so the data starts on a 64-byte boundary (what numpy itself does).
+// Read: '<f4', '<f8' and the little-endian integer types '<i4', '<i8', '|u1',
+// C order only; values are converted to double, so every analysis sums in
+// double whatever the file holds.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ml {
+
+struct NpyArray {
+  std::vector<int64_t> shape;  // empty for a 0-d array
+  std::vector<double> data;    // C order, product(shape) values
+  std::string dtype;           // as stored in the file: "<f4", "<f8", "<i8", ...
+
+  int64_t rows() const { return shape.empty() ? 1 : shape[0]; }
+  // Features per row: the product of every dimension after the first.
+  int64_t cols() const;
+};
+
+// Throws std::runtime_error with one line naming path for a missing or short
+// file, a bad magic string or header, an unsupported dtype, Fortran order, or
+// a data section whose size disagrees with the shape.
+NpyArray read_npy(const std::string& path);
+
+// Atomic writes (engine/atomic_file.h): the file is complete or absent.
+void write_npy(const std::string& path, const float* data, const std::vector<int64_t>& shape);
+void write_npy(const std::string& path, const double* data, const std::vector<int64_t>& shape);  // stored as '<f8'
+void write_npy(const std::string& path, const int64_t* data, const std::vector<int64_t>& shape);
+
+}  // namespace ml
