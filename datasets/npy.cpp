@@ -1,5 +1,7 @@
 #include "datasets/npy.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -60,6 +62,29 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
   return shape;
 }
 
+// Magic, version 1.0, header length and the dict, padded with spaces so the
+// data starts on a 64-byte boundary.
+std::string npy_header(const std::string& path, const char* descr, const std::vector<int64_t>& shape) {
+  std::string dims;
+  for (int64_t d : shape) {
+    if (d < 0) throw std::invalid_argument(path + ": negative dimension in npy shape");
+    dims += std::to_string(d) + ", ";
+  }
+  if (shape.size() == 1) dims.pop_back();  // "(5,)"
+  else if (!dims.empty()) dims.resize(dims.size() - 2);
+  std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  const size_t prefix = 10;  // magic(6) + version(2) + header length(2)
+  dict.append((64 - (prefix + dict.size() + 1) % 64) % 64, ' ');
+  dict.push_back('\n');
+  if (dict.size() > 65535) throw std::invalid_argument(path + ": npy shape too long for a version 1.0 header");
+  std::string out = "\x93NUMPY";
+  out.push_back(1);
+  out.push_back(0);
+  out.push_back(static_cast<char>(dict.size() & 0xff));
+  out.push_back(static_cast<char>(dict.size() >> 8));
+  return out + dict;
+}
+
 template <typename T>
 void convert(const std::vector<char>& raw, std::vector<double>& out) {
   for (size_t i = 0; i < out.size(); ++i) {
@@ -71,26 +96,10 @@ void convert(const std::vector<char>& raw, std::vector<double>& out) {
 
 void write_any(const std::string& path, const void* data, size_t element_size, const char* descr,
                const std::vector<int64_t>& shape) {
-  std::string dims;
   size_t count = 1;
-  for (int64_t d : shape) {
-    if (d < 0) throw std::invalid_argument(path + ": negative dimension in npy shape");
-    dims += std::to_string(d) + ", ";
-    count *= static_cast<size_t>(d);
-  }
-  if (shape.size() == 1) dims.pop_back();  // "(5,)"
-  else if (!dims.empty()) dims.resize(dims.size() - 2);
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
-  const size_t prefix = 10;  // magic(6) + version(2) + header length(2)
-  size_t total = prefix + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header.push_back('\n');
+  for (int64_t d : shape) count *= static_cast<size_t>(std::max<int64_t>(d, 0));
+  const std::string header = npy_header(path, descr, shape);
   write_file_atomically(path, [&](std::ostream& out) {
-    const unsigned char magic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    out.write(reinterpret_cast<const char*>(magic), 8);
-    const uint16_t len = static_cast<uint16_t>(header.size());
-    const unsigned char len_le[2] = {static_cast<unsigned char>(len & 0xff), static_cast<unsigned char>(len >> 8)};
-    out.write(reinterpret_cast<const char*>(len_le), 2);
     out << header;
     out.write(static_cast<const char*>(data), static_cast<std::streamsize>(count * element_size));
   });
@@ -160,6 +169,40 @@ void write_npy(const std::string& path, const double* data, const std::vector<in
 }
 void write_npy(const std::string& path, const int64_t* data, const std::vector<int64_t>& shape) {
   write_any(path, data, sizeof(int64_t), "<i8", shape);
+}
+
+NpyStreamWriter::NpyStreamWriter(const std::string& path, const std::vector<int64_t>& shape)
+    : path_(path), partial_(path + ".partial") {
+  expected_ = 1;
+  for (int64_t d : shape) expected_ *= static_cast<size_t>(std::max<int64_t>(d, 0));
+  const std::string header = npy_header(path, "<f4", shape);
+  out_.open(partial_, std::ios::binary | std::ios::trunc);
+  if (!out_) fail(path, std::string("cannot create '") + partial_ + "': " + std::strerror(errno));
+  out_ << header;
+}
+
+NpyStreamWriter::~NpyStreamWriter() {
+  if (!committed_) {
+    out_.close();
+    std::remove(partial_.c_str());
+  }
+}
+
+void NpyStreamWriter::append(const float* data, size_t count) {
+  if (written_ + count > expected_) fail(path_, "more values appended than the npy shape holds");
+  out_.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(float)));
+  if (!out_) fail(path_, std::string("writing '") + partial_ + "' failed: " + std::strerror(errno));
+  written_ += count;
+}
+
+void NpyStreamWriter::commit() {
+  if (written_ != expected_)
+    fail(path_, "npy stream closed after " + std::to_string(written_) + " of " + std::to_string(expected_) + " values");
+  out_.close();
+  if (out_.fail()) fail(path_, std::string("closing '") + partial_ + "' failed: " + std::strerror(errno));
+  if (std::rename(partial_.c_str(), path_.c_str()) != 0)
+    fail(path_, std::string("cannot rename '") + partial_ + "': " + std::strerror(errno));
+  committed_ = true;
 }
 
 }  // namespace ml

@@ -9,6 +9,7 @@
 // double whatever the file holds.
 #pragma once
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,26 @@ NpyArray read_npy(const std::string& path);
 void write_npy(const std::string& path, const float* data, const std::vector<int64_t>& shape);
 void write_npy(const std::string& path, const double* data, const std::vector<int64_t>& shape);  // stored as '<f8'
 void write_npy(const std::string& path, const int64_t* data, const std::vector<int64_t>& shape);
+
+// A float32 .npy written in pieces (activations, batch by batch, without
+// holding N x features in memory). Data goes to "<path>.partial"; commit()
+// checks that exactly product(shape) values came and renames it to path. A
+// writer destroyed without commit() removes the partial file, so a failed
+// recording leaves no half-written .npy behind.
+class NpyStreamWriter {
+ public:
+  NpyStreamWriter(const std::string& path, const std::vector<int64_t>& shape);
+  ~NpyStreamWriter();
+  NpyStreamWriter(const NpyStreamWriter&) = delete;
+  NpyStreamWriter& operator=(const NpyStreamWriter&) = delete;
+  void append(const float* data, size_t count);
+  void commit();
+
+ private:
+  std::string path_, partial_;
+  std::ofstream out_;
+  size_t expected_ = 0, written_ = 0;
+  bool committed_ = false;
+};
 
 }  // namespace ml

@@ -110,3 +110,29 @@ TEST_CASE("npy: bad files are rejected with one line naming the file", "[npy]") 
   spit(path, complex);
   CHECK_THROWS_WITH(ml::read_npy(path), Contains("unsupported npy dtype '<c8'"));
 }
+
+TEST_CASE("npy: a stream writer appears only when complete", "[npy]") {
+  TempDir dir("npy-stream");
+  const std::string path = (dir.path / "s.npy").string();
+  std::vector<float> v = {1, 2, 3, 4, 5, 6};
+  {
+    ml::NpyStreamWriter w(path, {3, 2});
+    w.append(v.data(), 4);
+    CHECK_FALSE(std::filesystem::exists(path));
+    w.append(v.data() + 4, 2);
+    w.commit();
+  }
+  ml::NpyArray a = ml::read_npy(path);
+  REQUIRE(a.shape == std::vector<int64_t>{3, 2});
+  CHECK(a.data == std::vector<double>{1, 2, 3, 4, 5, 6});
+
+  const std::string other = (dir.path / "short.npy").string();
+  {
+    ml::NpyStreamWriter w(other, {3, 2});
+    w.append(v.data(), 4);
+    CHECK_THROWS_WITH(w.commit(), Contains("short.npy") && Contains("4 of 6"));
+    CHECK_THROWS_WITH(w.append(v.data(), 6), Contains("more values"));
+  }
+  CHECK_FALSE(std::filesystem::exists(other));
+  CHECK_FALSE(std::filesystem::exists(other + ".partial"));
+}

@@ -1,0 +1,54 @@
+// ml-record: run a trained network over a fixed probe set and write each
+// layer's activations as .npy for ml-analyze, numpy or rsatoolbox.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include <cxxopts.hpp>
+
+#include "engine/recorder.h"
+
+int main(int argc, char** argv) {
+  ml::RecordConfig c;
+  cxxopts::Options options("ml-record",
+                           "Record a trained network's activations on a fixed, class-balanced probe set:\n"
+                           "writes OUT/<layer>.npy (float32, N x features), labels.npy, indices.npy,\n"
+                           "layers.txt and record.json (and probs.npy with --probs).\n\n"
+                           "  ml-record runs/bp/model.safetensors --probe 1000 --out acts/bp\n");
+  // clang-format off
+  options.add_options()
+    ("checkpoint", "model.safetensors written by ml-train", cxxopts::value(c.checkpoint))
+    ("data", "data set: fashion-mnist or mnist (default: the one the checkpoint was trained on)",
+       cxxopts::value(c.data))
+    ("data-dir", "directory with the IDX files (default: where Debian's dataset package puts them)",
+       cxxopts::value(c.data_dir))
+    ("split", "test or train", cxxopts::value(c.split)->default_value(c.split))
+    ("probe", "probe images, class-balanced and chosen by --seed (0: the whole split, in order)",
+       cxxopts::value(c.probe)->default_value(std::to_string(c.probe)))
+    ("layers", "'all' (every layer but flatten, plus 'input') or a comma-separated list such as relu1,relu2,fc1",
+       cxxopts::value(c.layers)->default_value(c.layers))
+    ("seed", "chooses the probe images (the same for every model)", cxxopts::value(c.seed)->default_value("1"))
+    ("probs", "also write probs.npy: softmax class probabilities, N x classes (for ml-analyze human)")
+    ("batch", "images per forward pass", cxxopts::value(c.batch)->default_value(std::to_string(c.batch)))
+    ("device", "cpu, cuda or auto", cxxopts::value(c.device)->default_value(c.device))
+    ("out", "output directory", cxxopts::value(c.out)->default_value(c.out))
+    ("h,help", "print this help");
+  // clang-format on
+  options.parse_positional({"checkpoint"});
+  options.positional_help("CHECKPOINT");
+  try {
+    auto args = options.parse(argc, argv);
+    if (args.count("help")) {
+      std::cout << options.help() << std::endl;
+      return 0;
+    }
+    if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
+    if (c.checkpoint.empty()) throw std::invalid_argument("no CHECKPOINT given (see --help)");
+    c.probs = args.count("probs") > 0;
+    ml::record(c);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ml-record: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
