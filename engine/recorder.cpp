@@ -64,6 +64,19 @@ std::vector<Recorded> choose_layers(Network& net, const std::string& spec) {
     all.push_back({net.layer(i).name(), static_cast<int>(i), {shape.begin(), shape.end()}});
   }
   std::vector<Recorded> chosen;
+  if (spec == "stages") {
+    // What each weight layer sees (the input of conv1, the pooled conv2
+    // features that fc1 sees, ...) and the logits: one recording per stage.
+    auto is_view = [&](size_t layer) { return net.layer(layer).name().rfind("flatten", 0) == 0; };
+    for (size_t k = 0; k < net.size(); ++k) {  // all[k] is what network layer k receives
+      if (k > 0 && is_view(k - 1)) continue;
+      size_t j = k;
+      while (j < net.size() && is_view(j)) ++j;
+      if (j < net.size() && net.layer(j).weight()) chosen.push_back(all[k]);
+    }
+    chosen.push_back(all.back());
+    return chosen;
+  }
   if (spec == "all") {
     for (const auto& r : all) {
       if (r.name.rfind("flatten", 0) != 0) chosen.push_back(r);  // a flatten repeats the layer before it

@@ -170,6 +170,23 @@ TEST_CASE("recorder: files load with the stated shapes and hold the network's ac
     CHECK(ml::read_npy(c2.out + "/fc1.npy").data != fc1.data);
   }
 
+  SECTION("'stages' records what each weight layer receives, and the logits") {
+    ml::TrainConfig t3 = t;
+    t3.arch = "conv4k3-relu-maxpool2-flatten-fc6-relu-fc10";
+    t3.out = (dir.path / "run3").string();
+    ml::train(t3);
+    ml::RecordConfig c3 = c;
+    c3.checkpoint = t3.out + "/model.safetensors";
+    c3.layers = "stages";
+    c3.out = (dir.path / "acts3").string();
+    ml::record(c3);
+    std::ifstream f(c3.out + "/layers.txt");
+    std::vector<std::string> names;
+    for (std::string s; f >> s;) names.push_back(s);
+    CHECK(names == std::vector<std::string>{"input", "pool1", "relu2", "fc2"});
+    CHECK(ml::read_npy(c3.out + "/pool1.npy").shape == std::vector<int64_t>{30, 4 * 3 * 3});
+  }
+
   SECTION("ml-record: bad input gives one line, exit code 1, no files") {
     const std::string base = c.checkpoint + " --data-dir " + t.data_dir + " --device cpu --out " +
                              (dir.path / "bad").string();
