@@ -1,0 +1,164 @@
+// ml-study: the main job. Every learning rule on one data set, the same seed
+// and data order for all; each run trained, recorded on the same probe set,
+// then compared (accuracy, alignment to backprop, RDMs, CKA, PCA) in
+// study/report.html and study/summary.csv.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine/atomic_file.h"
+#include "engine/device.h"
+#include "study/collect.h"
+#include "study/plan.h"
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string own_directory(const char* argv0) {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = std::filesystem::absolute(argv0);
+  return exe.parent_path().string();
+}
+
+std::string clock_text(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>& jobs) {
+  nlohmann::json j;
+  j["preset"] = c.preset;
+  j["data"] = c.data;
+  j["data_dir"] = c.data_dir;
+  j["epochs"] = c.epochs;
+  j["limit"] = c.limit;
+  j["probe"] = c.probe;
+  j["seeds"] = c.seeds;
+  j["device"] = c.device;
+  j["rules"] = c.rules;
+  j["runs"] = nlohmann::json::array();
+  for (const auto& job : jobs) j["runs"].push_back({{"name", job.name}, {"rule", job.rule}, {"seed", job.seed}});
+  ml::write_text_atomically(c.out + "/study.json", j.dump(2) + "\n");
+}
+
+int run_jobs(const std::vector<ml::StudyJob>& jobs) {
+  using Clock = std::chrono::steady_clock;
+  size_t todo = 0, failed = 0, done_now = 0;
+  for (const auto& j : jobs) todo += !ml::job_done(j);
+  if (todo < jobs.size())
+    std::fprintf(stderr, "ml-study: %zu of %zu runs already finished, resuming\n", jobs.size() - todo, jobs.size());
+  const auto start = Clock::now();
+  for (const auto& j : jobs) {
+    if (ml::job_done(j)) continue;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    std::string eta = done_now ? "  eta " + clock_text(elapsed / static_cast<double>(done_now) *
+                                                       static_cast<double>(todo - done_now))
+                               : "";
+    std::fprintf(stderr, "ml-study: [%zu/%zu] %s: training and recording%s\n", done_now + 1, todo, j.name.c_str(),
+                 eta.c_str());
+    const int status = std::system(j.command.c_str());
+    ++done_now;
+    if (status != 0) {
+      ++failed;
+      std::fprintf(stderr, "ml-study: run %s failed (exit status %d); see %s/train.log and record.log\n",
+                   j.name.c_str(), status, j.dir.c_str());
+    }
+  }
+  return static_cast<int>(failed);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ml::StudyConfig c;
+  std::string rules, plan_file, collect_dir;
+  cxxopts::Options options(
+      "ml-study",
+      "The main job: train the seed LeNet with every learning rule on one data set (same seed and data order),\n"
+      "record every run's activations on the same probe images, and compare what they learned. Writes\n"
+      "OUT/report.html (one self-contained page), OUT/summary.csv, OUT/analysis/*.csv and OUT/plots/.\n"
+      "An interrupted study resumes: finished runs are not redone.\n\n"
+      "  ml-study                          quick preset on a CPU, full on a GPU, Fashion-MNIST\n"
+      "  ml-study --plan jobs.txt          write the independent run commands (Slurm array, GNU parallel)\n"
+      "  ml-study --collect study          analyses and report from the finished runs in study/\n");
+  // clang-format off
+  options.add_options()
+    ("preset", "quick (3 epochs on 12000 images, 500 probe images; minutes on a CPU), full (15 epochs, all "
+               "data, 1000 probe images; for a GPU) or auto (full when a GPU is present)",
+       cxxopts::value(c.preset)->default_value(c.preset))
+    ("rules", "comma-separated rules (default: every rule)", cxxopts::value(rules))
+    ("data", "data set: fashion-mnist or mnist", cxxopts::value(c.data)->default_value(c.data))
+    ("data-dir", "directory with the data set's files (default: Debian's location)", cxxopts::value(c.data_dir))
+    ("epochs", "training epochs (default: the preset's)", cxxopts::value(c.epochs)->default_value("0"))
+    ("limit", "training images (default: the preset's; 0: all)", cxxopts::value(c.limit)->default_value("-1"))
+    ("probe", "recorded probe images (default: the preset's)", cxxopts::value(c.probe)->default_value("0"))
+    ("seeds", "repeat every run with seeds 1..N; tables give mean and spread",
+       cxxopts::value(c.seeds)->default_value("1"))
+    ("device", "cpu, cuda or auto", cxxopts::value(c.device)->default_value(c.device))
+    ("out", "study directory", cxxopts::value(c.out)->default_value(c.out))
+    ("plan", "write the run commands to this file, one per line, and stop", cxxopts::value(plan_file))
+    ("collect", "build the analyses and the report from the finished runs in this study directory",
+       cxxopts::value(collect_dir))
+    ("h,help", "print this help");
+  // clang-format on
+  try {
+    auto args = options.parse(argc, argv);
+    if (args.count("help")) {
+      std::cout << options.help() << std::endl;
+      return 0;
+    }
+    if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
+    if (!collect_dir.empty()) {
+      ml::collect_study(collect_dir);
+      std::fprintf(stderr, "ml-study: report in %s/report.html\n", collect_dir.c_str());
+      return 0;
+    }
+    c.rules = split_list(rules);
+    c.bin_dir = own_directory(argv[0]);
+    c = ml::resolve_study(c, ml::parse_device(c.device) == ml::Device::CUDA);
+    const auto jobs = ml::plan_study(c);
+    std::error_code ec;
+    std::filesystem::create_directories(c.out, ec);
+    if (ec) throw std::runtime_error("--out '" + c.out + "': cannot create directory: " + ec.message());
+    write_study_json(c, jobs);
+    if (!plan_file.empty()) {
+      ml::write_text_atomically(plan_file, ml::plan_text(jobs));
+      std::fprintf(stderr, "ml-study: %zu jobs written to %s; then: ml-study --collect %s\n", jobs.size(),
+                   plan_file.c_str(), c.out.c_str());
+      return 0;
+    }
+    std::fprintf(stderr, "ml-study: %s preset, %s, %zu runs (%d epochs, %s training images, %d probe images) -> %s\n",
+                 c.preset.c_str(), c.data.c_str(), jobs.size(), c.epochs,
+                 c.limit > 0 ? std::to_string(c.limit).c_str() : "all", c.probe, c.out.c_str());
+    const int failed = run_jobs(jobs);
+    ml::collect_study(c.out);
+    std::fprintf(stderr, "ml-study: report in %s/report.html\n", c.out.c_str());
+    if (failed) {
+      std::fprintf(stderr, "ml-study: error: %d run(s) failed; the report shows the others\n", failed);
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ml-study: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

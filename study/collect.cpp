@@ -1,0 +1,255 @@
+#include "study/collect.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/atomic_file.h"
+#include "study/report_html.h"
+#include "study/representations.h"
+#include "study/run_data.h"
+#include "study/svg_plot.h"
+
+namespace ml {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string fixed(double v, int digits) {
+  if (!std::isfinite(v)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? NAN : s / static_cast<double>(v.size());
+}
+
+double sd_of(const std::vector<double>& v) {  // sample standard deviation
+  if (v.size() < 2) return NAN;
+  const double m = mean_of(v);
+  double s = 0;
+  for (double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+struct Best {
+  double acc = -1;
+  int epoch = 0;
+};
+
+Best best_epoch(const RunData& r) {
+  Best b;
+  for (const auto& e : r.epochs) {
+    if (e.test_acc > b.acc) b = {e.test_acc, e.epoch};
+  }
+  return b;
+}
+
+double median_speed(const RunData& r) {
+  std::vector<double> s;
+  for (const auto& e : r.epochs) s.push_back(e.samples_per_s);
+  if (s.empty()) return NAN;
+  std::sort(s.begin(), s.end());
+  return s[s.size() / 2];
+}
+
+void write_summary(const std::string& path, const std::vector<RunData>& runs) {
+  std::ostringstream o;
+  o.precision(6);
+  o << "run,rule,seed,epochs_done,epochs_planned,diverged,final_test_acc,best_test_acc,best_epoch,final_train_loss,"
+       "samples_per_s\n";
+  for (const auto& r : runs) {
+    const Best b = best_epoch(r);
+    o << r.name << ',' << r.rule << ',' << r.seed << ',' << r.epochs.size() << ',' << r.epochs_planned << ','
+      << (r.diverged() ? 1 : 0) << ',' << r.final_test_acc() << ',' << b.acc << ',' << b.epoch << ','
+      << (r.epochs.empty() ? NAN : r.epochs.back().train_loss) << ',' << median_speed(r) << '\n';
+  }
+  write_text_atomically(path, o.str());
+}
+
+// End-of-training alignment (the last logged batch) per run, layer, metric.
+std::map<std::string, double> final_alignment(const RunData& r) {
+  std::map<std::string, double> last;  // "layer/metric" -> value
+  for (const auto& a : r.alignment) last[a.layer + "/" + a.metric] = a.value;
+  return last;
+}
+
+std::vector<std::string> alignment_layers(const std::vector<RunData>& runs) {
+  std::vector<std::string> layers;
+  for (const auto& r : runs) {
+    for (const auto& a : r.alignment) {
+      if (std::find(layers.begin(), layers.end(), a.layer) == layers.end()) layers.push_back(a.layer);
+    }
+  }
+  return layers;
+}
+
+void write_alignment_final(const std::string& path, const std::vector<RunData>& runs) {
+  std::ostringstream o;
+  o.precision(6);
+  o << "run,rule,seed,layer,metric,value\n";
+  for (const auto& r : runs) {
+    for (const auto& [k, v] : final_alignment(r)) {
+      const size_t slash = k.find('/');
+      o << r.name << ',' << r.rule << ',' << r.seed << ',' << k.substr(0, slash) << ',' << k.substr(slash + 1) << ','
+        << v << '\n';
+    }
+  }
+  write_text_atomically(path, o.str());
+}
+
+void learning_curves(HtmlReport& report, const std::vector<RunData>& runs) {
+  LinePlot acc{"Test accuracy", "epoch", "test accuracy", {}, 460, 300};
+  LinePlot loss{"Training loss", "epoch", "train loss (log10)", {}, 460, 300};
+  for (const auto& r : runs) {
+    PlotSeries a{r.name, {}, {}}, l{r.name, {}, {}};
+    for (const auto& e : r.epochs) {
+      a.x.push_back(e.epoch), a.y.push_back(e.test_acc);
+      l.x.push_back(e.epoch), l.y.push_back(e.train_loss > 0 ? std::log10(e.train_loss) : NAN);
+    }
+    acc.series.push_back(a);
+    loss.series.push_back(l);
+  }
+  report.begin_row();
+  report.svg(svg_line_plot(acc));
+  report.svg(svg_line_plot(loss));
+  report.end_row();
+}
+
+void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
+  report.begin_row();
+  for (const auto& layer : alignment_layers(runs)) {
+    LinePlot p{"Update angle to backprop: " + layer, "epoch", "degrees", {}, 400, 270};
+    for (const auto& r : runs) {
+      if (r.rule == "bp" || r.seed != runs.front().seed) continue;
+      PlotSeries s{r.name, {}, {}};
+      for (const auto& a : r.alignment) {
+        if (a.layer != layer || a.metric != "update_angle_deg") continue;
+        s.x.push_back(a.epoch - 1 + static_cast<double>(a.batch) / std::max(1, r.batches_per_epoch));
+        s.y.push_back(a.value);
+      }
+      p.series.push_back(s);
+    }
+    report.svg(svg_line_plot(p));
+  }
+  report.end_row();
+}
+
+}  // namespace
+
+void collect_study(const std::string& dir) {
+  const std::string study_path = dir + "/study.json";
+  std::ifstream sf(study_path);
+  if (!sf) throw std::runtime_error(study_path + ": cannot open (not a study directory?)");
+  nlohmann::json study;
+  try {
+    study = nlohmann::json::parse(sf);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(study_path + ": " + e.what());
+  }
+  std::vector<RunData> runs;
+  std::vector<std::string> missing;
+  for (const auto& r : study.at("runs")) {
+    const std::string name = r.at("name").get<std::string>();
+    const std::string run_dir = dir + "/runs/" + name;
+    if (!fs::exists(run_dir + "/done")) {
+      missing.push_back(name);
+      continue;
+    }
+    runs.push_back(load_run(run_dir, name));
+  }
+  if (runs.empty()) throw std::runtime_error(dir + ": no finished run to collect (runs/*/done missing)");
+  fs::create_directories(dir + "/analysis");
+  fs::create_directories(dir + "/plots");
+  write_summary(dir + "/summary.csv", runs);
+  write_alignment_final(dir + "/analysis/alignment_final.csv", runs);
+
+  const std::string preset = study.value("preset", "");
+  HtmlReport report("microlearning study: " + study.value("data", std::string()));
+  if (preset == "quick") {
+    report.note("<b>Quick preset</b>: " + std::to_string(study.value("epochs", 0)) + " epochs on " +
+                std::to_string(study.value("limit", 0)) + " training images, " +
+                std::to_string(study.value("probe", 0)) +
+                " probe images. The numbers show the pipeline and the first trends, not the paper-scale results "
+                "(<code>ml-study --preset full</code>, meant for a GPU).");
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    report.note("Runs not finished and left out: " + html_escape(list) + ".");
+  }
+
+  // --- accuracy ---------------------------------------------------------------
+  report.heading("Accuracy");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : runs) {
+    const Best b = best_epoch(r);
+    rows.push_back({r.name, r.rule, std::to_string(r.seed),
+                    std::to_string(r.epochs.size()) + "/" + std::to_string(r.epochs_planned),
+                    fixed(100 * r.final_test_acc(), 2), fixed(100 * b.acc, 2) + " (" + std::to_string(b.epoch) + ")",
+                    fixed(r.epochs.empty() ? NAN : r.epochs.back().train_loss, 4), fixed(median_speed(r), 0),
+                    r.diverged() ? "diverged" : ""});
+  }
+  report.table({"run", "rule", "seed", "epochs", "test acc %", "best (epoch)", "train loss", "samples/s", ""}, rows);
+  if (study.value("seeds", 1) > 1) {
+    std::map<std::string, std::vector<double>> by_rule;
+    std::vector<std::string> order;
+    for (const auto& r : runs) {
+      if (!by_rule.count(r.rule)) order.push_back(r.rule);
+      by_rule[r.rule].push_back(100 * r.final_test_acc());
+    }
+    std::vector<std::vector<std::string>> agg;
+    for (const auto& rule : order) {
+      const auto& v = by_rule[rule];
+      agg.push_back({rule, std::to_string(v.size()), fixed(mean_of(v), 2), fixed(sd_of(v), 2),
+                     fixed(*std::min_element(v.begin(), v.end()), 2), fixed(*std::max_element(v.begin(), v.end()), 2)});
+    }
+    report.paragraph("Across seeds (sample standard deviation):");
+    report.table({"rule", "seeds", "mean test acc %", "sd", "min", "max"}, agg);
+  }
+  learning_curves(report, runs);
+
+  // --- alignment ----------------------------------------------------------------
+  report.heading("Alignment with backprop");
+  report.paragraph(
+      "The angle between each rule's weight update and the true backprop gradient on the same batch, per layer "
+      "(0: backprop's direction; 90: orthogonal, no descent). The output layer gets the true error under every "
+      "rule. End-of-training values for every metric are in <code>analysis/alignment_final.csv</code>.");
+  alignment_curves(report, runs);
+  {
+    std::vector<std::vector<std::string>> arows;
+    for (const auto& r : runs) {
+      if (r.rule == "bp" || r.seed != runs.front().seed) continue;
+      const auto last = final_alignment(r);
+      for (const auto& layer : alignment_layers(runs)) {
+        auto get = [&](const std::string& m) {
+          auto it = last.find(layer + "/" + m);
+          return it == last.end() ? std::string("-") : fixed(it->second, m == "feedback_norm_ratio" ? 2 : 1);
+        };
+        arows.push_back({r.name, layer, get("update_angle_deg"), get("delta_angle_deg"), get("feedback_angle_deg"),
+                         get("feedback_norm_ratio")});
+      }
+    }
+    report.table({"run", "layer", "update angle", "delta angle", "feedback angle (B vs W)", "||B|| / ||W||"}, arows);
+  }
+
+  // --- representations ---------------------------------------------------------------
+  representation_sections(report, runs, dir);
+
+  write_text_atomically(dir + "/report.html", report.html());
+}
+
+}  // namespace ml

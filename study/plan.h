@@ -1,0 +1,52 @@
+// ml-study's plan: which runs a study makes (rule x seed, later embeddings),
+// with which flags, as independent shell commands, one per line. The same
+// plan drives the single-machine path (run the missing jobs one after the
+// other) and the cluster path (--plan jobs.txt for a Slurm array or GNU
+// parallel, then --collect).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ml {
+
+struct StudyConfig {
+  std::string preset = "auto";   // quick | full | auto (full with a GPU, quick without)
+  std::vector<std::string> rules;  // empty: every rule of the preset
+  std::string data = "fashion-mnist";
+  std::string data_dir;
+  int epochs = 0;   // 0: the preset's
+  int limit = -1;   // training images; -1: the preset's, 0: all
+  int probe = 0;    // recorded probe images; 0: the preset's
+  int seeds = 1;    // seeds 1..seeds
+  std::string device = "auto";
+  std::string out = "study";
+  std::string bin_dir;  // where ml-train and ml-record are (default: next to ml-study)
+};
+
+// The preset's numbers filled in; throws std::invalid_argument naming the flag
+// for an unknown preset or rule, or a value out of range.
+StudyConfig resolve_study(StudyConfig c, bool have_gpu);
+
+// The learning rate and rule flags each rule trains with in a study (the
+// settings docs/RESULTS.md reports), on top of the shared SGD settings.
+std::string rule_flags(const std::string& rule);
+
+struct StudyJob {
+  std::string name;     // "fa", or "fa-s2" with several seeds
+  std::string rule;
+  uint64_t seed = 1;
+  std::string dir;      // <out>/runs/<name>
+  std::string command;  // one POSIX shell line: train, record, then mark done
+  std::string key;      // hash of what the job does; <dir>/done holds it when finished
+};
+
+std::vector<StudyJob> plan_study(const StudyConfig& c);
+
+// True when the job's directory holds a finished run of exactly this job.
+bool job_done(const StudyJob& job);
+
+// The plan as text: a comment header, then one command per line.
+std::string plan_text(const std::vector<StudyJob>& jobs);
+
+}  // namespace ml

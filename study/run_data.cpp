@@ -1,0 +1,91 @@
+#include "study/run_data.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace ml {
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(f, line);) {
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+namespace {
+
+double to_double(const std::string& s, const std::string& path) {
+  try {
+    size_t used = 0;
+    double v = std::stod(s, &used);
+    if (used != s.size()) throw std::invalid_argument(s);
+    return v;
+  } catch (const std::exception&) {
+    if (s == "nan" || s == "-nan") return NAN;
+    throw std::runtime_error(path + ": '" + s + "' is not a number");
+  }
+}
+
+}  // namespace
+
+RunData load_run(const std::string& dir, const std::string& name) {
+  RunData r;
+  r.name = name;
+  r.dir = dir;
+  const std::string config_path = dir + "/config.json";
+  std::ifstream cf(config_path);
+  if (!cf) throw std::runtime_error(config_path + ": cannot open (the run never started?)");
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(cf);
+    r.rule = config.at("rule").get<std::string>();
+    r.seed = config.at("seed").get<int>();
+    r.epochs_planned = config.at("epochs").get<int>();
+    const int n = config.at("train_samples").get<int>();
+    const int limit = config.at("limit").get<int>();
+    const int used = limit > 0 && limit < n ? limit : n;
+    const int batch = config.at("batch").get<int>();
+    r.batches_per_epoch = (used + batch - 1) / batch;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(config_path + ": " + e.what());
+  }
+
+  const std::string metrics_path = dir + "/metrics.csv";
+  const auto metrics = read_csv(metrics_path);
+  if (metrics.empty() || metrics[0].size() < 7 || metrics[0][0] != "epoch")
+    throw std::runtime_error(metrics_path + ": missing or without the header ml-train writes");
+  for (size_t i = 1; i < metrics.size(); ++i) {
+    const auto& m = metrics[i];
+    if (m.size() < 7) throw std::runtime_error(metrics_path + ": line " + std::to_string(i + 1) + " is short");
+    r.epochs.push_back({static_cast<int>(to_double(m[0], metrics_path)), to_double(m[1], metrics_path),
+                        to_double(m[2], metrics_path), to_double(m[3], metrics_path), to_double(m[4], metrics_path),
+                        to_double(m[5], metrics_path), to_double(m[6], metrics_path)});
+  }
+
+  const std::string align_path = dir + "/alignment.csv";
+  if (std::ifstream(align_path)) {
+    const auto rows = read_csv(align_path);
+    for (size_t i = 1; i < rows.size(); ++i) {
+      const auto& a = rows[i];
+      if (a.size() < 5) throw std::runtime_error(align_path + ": line " + std::to_string(i + 1) + " is short");
+      r.alignment.push_back({static_cast<int>(to_double(a[0], align_path)), static_cast<int>(to_double(a[1], align_path)),
+                             a[2], a[3], to_double(a[4], align_path)});
+    }
+  }
+
+  std::ifstream layers(r.acts_dir() + "/layers.txt");
+  for (std::string l; layers >> l;) r.layers.push_back(l);
+  return r;
+}
+
+}  // namespace ml

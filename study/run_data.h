@@ -1,0 +1,36 @@
+// A finished study run read back from its directory: metrics.csv,
+// alignment.csv, config.json and the recorded activations' directory.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rules/alignment.h"
+
+namespace ml {
+
+struct EpochRow {
+  int epoch = 0;
+  double train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0, seconds = 0, samples_per_s = 0;
+};
+
+struct RunData {
+  std::string name, rule, dir;
+  int seed = 1, epochs_planned = 0;
+  std::vector<EpochRow> epochs;
+  std::vector<AlignmentRow> alignment;
+  std::vector<std::string> layers;  // recorded layers (acts/layers.txt), network order
+  int batches_per_epoch = 0;
+
+  bool diverged() const { return static_cast<int>(epochs.size()) < epochs_planned; }
+  double final_test_acc() const { return epochs.empty() ? 0 : epochs.back().test_acc; }
+  std::string acts_dir() const { return dir + "/acts"; }
+};
+
+// Throws std::runtime_error naming the file for a missing or malformed one.
+RunData load_run(const std::string& dir, const std::string& name);
+
+// Rows of a simple CSV file (no quoting: our own files only), header included.
+std::vector<std::vector<std::string>> read_csv(const std::string& path);
+
+}  // namespace ml

@@ -1,0 +1,125 @@
+#include "study/svg_plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace ml {
+
+const char* palette_color(size_t k) {
+  static const char* colors[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                   "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  return colors[k % 10];
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// 4-6 round tick values covering [lo, hi].
+std::vector<double> ticks(double lo, double hi) {
+  const double span = hi - lo;
+  const double raw = span / 5;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    step = m * mag;
+    if (span / step <= 6) break;
+  }
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * span; v += step) t.push_back(std::fabs(v) < 1e-12 ? 0 : v);
+  return t;
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string svg_line_plot(const LinePlot& p) {
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (const auto& s : p.series) {
+    for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]);
+      y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
+    }
+  }
+  if (!(x0 <= x1)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;  // nothing to draw: empty axes
+  if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
+  if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
+  const double pad = 0.04 * (y1 - y0);
+  y0 -= pad, y1 += pad;
+
+  const int left = 52, right = 120, top = 26, bottom = 40;
+  const double pw = p.width - left - right, ph = p.height - top - bottom;
+  auto sx = [&](double x) { return left + (x - x0) / (x1 - x0) * pw; };
+  auto sy = [&](double y) { return top + (y1 - y) / (y1 - y0) * ph; };
+
+  std::ostringstream o;
+  o.precision(5);
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << p.width << "\" height=\"" << p.height
+    << "\" viewBox=\"0 0 " << p.width << ' ' << p.height << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o << "<text x=\"" << p.width / 2 << "\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">" << html_escape(p.title)
+    << "</text>\n";
+  for (double t : ticks(y0, y1)) {
+    o << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << sy(t) << "\" y2=\"" << sy(t)
+      << "\" stroke=\"#e5e5e5\"/>";
+    o << "<text x=\"" << left - 4 << "\" y=\"" << sy(t) + 4 << "\" text-anchor=\"end\">" << num(t) << "</text>\n";
+  }
+  for (double t : ticks(x0, x1)) {
+    o << "<line x1=\"" << sx(t) << "\" x2=\"" << sx(t) << "\" y1=\"" << top + ph << "\" y2=\"" << top + ph + 4
+      << "\" stroke=\"black\"/>";
+    o << "<text x=\"" << sx(t) << "\" y=\"" << top + ph + 16 << "\" text-anchor=\"middle\">" << num(t)
+      << "</text>\n";
+  }
+  o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
+    << "\" fill=\"none\" stroke=\"black\"/>\n";
+  o << "<text x=\"" << left + pw / 2 << "\" y=\"" << p.height - 6 << "\" text-anchor=\"middle\">"
+    << html_escape(p.x_label) << "</text>\n";
+  o << "<text transform=\"translate(12," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
+    << html_escape(p.y_label) << "</text>\n";
+  for (size_t k = 0; k < p.series.size(); ++k) {
+    const auto& s = p.series[k];
+    std::ostringstream pts;
+    pts.precision(5);
+    size_t n = 0;
+    for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      pts << sx(s.x[i]) << ',' << sy(std::clamp(s.y[i], y0, y1)) << ' ';
+      ++n;
+    }
+    if (n == 1) {
+      o << "<circle r=\"2.5\" fill=\"" << palette_color(k) << "\" cx=\"" << sx(s.x[0]) << "\" cy=\"" << sy(s.y[0])
+        << "\"/>\n";
+    } else if (n > 1) {
+      o << "<polyline fill=\"none\" stroke-width=\"1.6\" stroke=\"" << palette_color(k) << "\" points=\""
+        << pts.str() << "\"/>\n";
+    }
+    const double ly = top + 8 + 15.0 * static_cast<double>(k);
+    o << "<line x1=\"" << left + pw + 8 << "\" x2=\"" << left + pw + 24 << "\" y1=\"" << ly << "\" y2=\"" << ly
+      << "\" stroke-width=\"2\" stroke=\"" << palette_color(k) << "\"/><text x=\"" << left + pw + 28 << "\" y=\""
+      << ly + 4 << "\">" << html_escape(s.label) << "</text>\n";
+  }
+  o << "</svg>\n";
+  return o.str();
+}
+
+}  // namespace ml

@@ -1,0 +1,31 @@
+// Line charts as SVG text: learning curves and alignment angles in the study
+// report. SVG keeps axis labels and legends sharp without a font rasteriser,
+// and the HTML report inlines it as is.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ml {
+
+struct PlotSeries {
+  std::string label;
+  std::vector<double> x, y;  // equal lengths; non-finite points are skipped
+};
+
+struct LinePlot {
+  std::string title, x_label, y_label;
+  std::vector<PlotSeries> series;
+  int width = 460, height = 300;
+};
+
+// A self-contained <svg> element (no XML prolog), colours from a fixed
+// 10-colour palette in series order, legend on the right.
+std::string svg_line_plot(const LinePlot& plot);
+
+// The palette's k-th colour as "#rrggbb" (cycles after 10).
+const char* palette_color(size_t k);
+
+// &, <, >, " escaped for HTML and SVG text.
+std::string html_escape(const std::string& s);
+
+}  // namespace ml
