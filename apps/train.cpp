@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     ("epochs", "training epochs", cxxopts::value(c.epochs)->default_value(std::to_string(c.epochs)))
     ("batch", "minibatch size", cxxopts::value(c.batch)->default_value(std::to_string(c.batch)))
     ("test-batch", "batch size for evaluating the test set", cxxopts::value(c.test_batch)->default_value("1000"))
-    ("limit", "train on the first N training samples only (0: all; the test set stays whole)",
+    ("limit", "train on the first N training samples only (0 or more than the set holds: all; the test set stays whole)",
        cxxopts::value(c.limit)->default_value("0"))
     ("optimizer", "sgd or adam", cxxopts::value(c.optimizer.name)->default_value("sgd"))
     ("lr", "learning rate", cxxopts::value(c.optimizer.lr)->default_value("0.01"))

@@ -162,7 +162,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   const Normalization norm = channel_stats(data.train);  // from the whole training set, before --limit
   normalize(data.train, norm);
   normalize(data.test, norm);
-  if (c.limit > 0) truncate(data.train, c.limit);
+  if (c.limit > 0 && c.limit < data.train.size()) truncate(data.train, c.limit);  // more than there are: all
 
   Network net(c.arch, {data.train.C, data.train.H, data.train.W}, c.seed, device);
   if (net.output_shape()[0] != data.train.num_classes) {

@@ -181,7 +181,8 @@ void collect_study(const std::string& dir) {
   HtmlReport report("microlearning study: " + study.value("data", std::string()));
   if (preset == "quick") {
     report.note("<b>Quick preset</b>: " + std::to_string(study.value("epochs", 0)) + " epochs on " +
-                std::to_string(study.value("limit", 0)) + " training images, " +
+                (study.value("limit", 0) > 0 ? std::to_string(study.value("limit", 0)) : std::string("all")) +
+                " training images, " +
                 std::to_string(study.value("probe", 0)) +
                 " probe images. The numbers show the pipeline and the first trends, not the paper-scale results "
                 "(<code>ml-study --preset full</code>, meant for a GPU).");

@@ -105,7 +105,9 @@ bool job_done(const StudyJob& job) {
 std::string plan_text(const std::vector<StudyJob>& jobs) {
   std::string t = "# ml-study plan: " + std::to_string(jobs.size()) +
                   " independent jobs, one per line (sh syntax). Run them in any order or in parallel\n"
-                  "# (Slurm array: sed -n \"${SLURM_ARRAY_TASK_ID}p\" jobs.txt | sh), then ml-study --collect DIR.\n";
+                  "# Slurm array (--array=1-" + std::to_string(jobs.size()) +
+                  "): grep -v '^#' jobs.txt | sed -n \"${SLURM_ARRAY_TASK_ID}p\" | sh\n"
+                  "# GNU parallel: grep -v '^#' jobs.txt | parallel -j 4. Then: ml-study --collect <study dir>\n";
   for (const auto& j : jobs) t += j.command + "\n";
   return t;
 }

@@ -123,3 +123,75 @@ std::string svg_line_plot(const LinePlot& p) {
 }
 
 }  // namespace ml
+
+namespace ml {
+
+void viridis(double t, unsigned char rgb[3]) {
+  // 9 control points of matplotlib's viridis, linearly interpolated.
+  static const double stops[9][3] = {{68, 1, 84},    {71, 44, 122},  {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
+                                     {39, 173, 129}, {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
+  if (!std::isfinite(t)) t = 0;
+  t = std::clamp(t, 0.0, 1.0) * 8;
+  const int i = std::min(7, static_cast<int>(t));
+  const double f = t - i;
+  for (int c = 0; c < 3; ++c) rgb[c] = static_cast<unsigned char>(std::lround(stops[i][c] + f * (stops[i + 1][c] - stops[i][c])));
+}
+
+std::string svg_heatmap(const Heatmap& h) {
+  const size_t rows = h.row_labels.size(), cols = h.col_labels.size();
+  size_t longest = 0;
+  for (const auto& l : h.row_labels) longest = std::max(longest, l.size());
+  size_t longest_col = 0;
+  for (const auto& l : h.col_labels) longest_col = std::max(longest_col, l.size());
+  const int left = 10 + static_cast<int>(longest) * 7, top = 30 + static_cast<int>(longest_col) * 6;
+  const int width = left + static_cast<int>(cols) * h.cell + 70, height = top + static_cast<int>(rows) * h.cell + 12;
+  std::ostringstream o;
+  o.precision(4);
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
+    << width << ' ' << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o << "<text x=\"" << left << "\" y=\"16\" font-size=\"13\">" << html_escape(h.title) << "</text>\n";
+  const double span = h.vmax - h.vmin > 0 ? h.vmax - h.vmin : 1;
+  for (size_t r = 0; r < rows; ++r) {
+    o << "<text x=\"" << left - 4 << "\" y=\"" << top + static_cast<int>(r) * h.cell + h.cell / 2 + 4
+      << "\" text-anchor=\"end\">" << html_escape(h.row_labels[r]) << "</text>\n";
+    for (size_t c = 0; c < cols; ++c) {
+      const double v = h.values[r * cols + c];
+      unsigned char rgb[3] = {200, 200, 200};
+      if (std::isfinite(v)) viridis((v - h.vmin) / span, rgb);
+      const int x = left + static_cast<int>(c) * h.cell, y = top + static_cast<int>(r) * h.cell;
+      char color[8];
+      std::snprintf(color, sizeof color, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+      o << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << h.cell << "\" height=\"" << h.cell
+        << "\" fill=\"" << color << "\"><title>" << html_escape(h.row_labels[r]) << " / "
+        << html_escape(h.col_labels[c]) << ": " << v << "</title></rect>";
+      if (h.show_values && std::isfinite(v)) {
+        const bool dark = (std::isfinite(v) ? (v - h.vmin) / span : 0) < 0.6;
+        char text[16];
+        std::snprintf(text, sizeof text, "%.2f", v);
+        o << "<text x=\"" << x + h.cell / 2 << "\" y=\"" << y + h.cell / 2 + 4 << "\" text-anchor=\"middle\" "
+          << "font-size=\"10\" fill=\"" << (dark ? "white" : "black") << "\">" << text << "</text>";
+      }
+      o << '\n';
+    }
+  }
+  for (size_t c = 0; c < cols; ++c) {
+    const int x = left + static_cast<int>(c) * h.cell + h.cell / 2 + 4;
+    o << "<text transform=\"translate(" << x << ',' << top - 4 << ") rotate(-60)\">" << html_escape(h.col_labels[c])
+      << "</text>\n";
+  }
+  const int bar_x = left + static_cast<int>(cols) * h.cell + 12, bar_h = static_cast<int>(rows) * h.cell;
+  for (int k = 0; k < 20; ++k) {
+    unsigned char rgb[3];
+    viridis(1.0 - (k + 0.5) / 20.0, rgb);
+    char color[8];
+    std::snprintf(color, sizeof color, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+    o << "<rect x=\"" << bar_x << "\" y=\"" << top + bar_h * k / 20.0 << "\" width=\"10\" height=\""
+      << bar_h / 20.0 + 0.5 << "\" fill=\"" << color << "\"/>";
+  }
+  o << "\n<text x=\"" << bar_x + 14 << "\" y=\"" << top + 8 << "\">" << num(h.vmax) << "</text><text x=\""
+    << bar_x + 14 << "\" y=\"" << top + bar_h << "\">" << num(h.vmin) << "</text>\n</svg>\n";
+  return o.str();
+}
+
+}  // namespace ml

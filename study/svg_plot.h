@@ -29,3 +29,22 @@ const char* palette_color(size_t k);
 std::string html_escape(const std::string& s);
 
 }  // namespace ml
+
+namespace ml {
+
+struct Heatmap {
+  std::string title;
+  std::vector<std::string> row_labels, col_labels;
+  std::vector<double> values;  // rows x cols, row-major; non-finite cells drawn grey
+  double vmin = 0, vmax = 1;
+  bool show_values = true;     // the number in each cell (for small matrices)
+  int cell = 34;               // pixels per cell
+};
+
+// Viridis-coloured matrix with labelled rows and columns and a colour bar.
+std::string svg_heatmap(const Heatmap& h);
+
+// Viridis colour of t in [0, 1] (clamped), as r, g, b in [0, 255].
+void viridis(double t, unsigned char rgb[3]);
+
+}  // namespace ml

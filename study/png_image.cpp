@@ -1,0 +1,80 @@
+#include "study/png_image.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#define STB_IMAGE_WRITE_STATIC  // private copy: no clash with another user of stb in the library
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+
+#include "engine/atomic_file.h"
+#include "study/svg_plot.h"
+
+namespace ml {
+
+namespace {
+
+void save_png(const std::string& path, const std::vector<unsigned char>& rgb, int width, int height) {
+  std::string bytes;
+  auto sink = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  };
+  if (!stbi_write_png_to_func(sink, &bytes, width, height, 3, rgb.data(), width * 3))
+    throw std::runtime_error(path + ": PNG encoding failed");
+  write_text_atomically(path, bytes);
+}
+
+}  // namespace
+
+void write_matrix_png(const std::string& path, const std::vector<double>& values, int rows, int cols, double vmin,
+                      double vmax, int scale) {
+  if (rows < 1 || cols < 1 || scale < 1 || values.size() != static_cast<size_t>(rows) * cols)
+    throw std::invalid_argument(path + ": matrix PNG needs rows x cols values");
+  const int width = cols * scale, height = rows * scale;
+  std::vector<unsigned char> rgb(static_cast<size_t>(width) * height * 3);
+  const double span = vmax - vmin > 0 ? vmax - vmin : 1;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      viridis((values[static_cast<size_t>(y / scale) * cols + x / scale] - vmin) / span,
+              &rgb[(static_cast<size_t>(y) * width + x) * 3]);
+    }
+  }
+  save_png(path, rgb, width, height);
+}
+
+void write_filter_grid_png(const std::string& path, const std::vector<float>& weights, int K, int C, int R,
+                           int scale) {
+  if (K < 1 || C < 1 || R < 1 || weights.size() != static_cast<size_t>(K) * C * R * R)
+    throw std::invalid_argument(path + ": filter grid needs K x C x R x R weights");
+  const int per_row = std::min(K, 8), grid_rows = (K + per_row - 1) / per_row;
+  const int tile = R * scale, gap = 2;
+  const int width = per_row * (tile + gap) + gap, height = grid_rows * (tile + gap) + gap;
+  std::vector<unsigned char> rgb(static_cast<size_t>(width) * height * 3, 255);
+  for (int k = 0; k < K; ++k) {
+    const float* w = weights.data() + static_cast<size_t>(k) * C * R * R;
+    float peak = 0;
+    for (int i = 0; i < C * R * R; ++i) peak = std::max(peak, std::fabs(w[i]));
+    if (peak == 0) peak = 1;
+    const int ox = gap + (k % per_row) * (tile + gap), oy = gap + (k / per_row) * (tile + gap);
+    for (int y = 0; y < tile; ++y) {
+      for (int x = 0; x < tile; ++x) {
+        const int r = y / scale, c = x / scale;
+        unsigned char* px = &rgb[(static_cast<size_t>(oy + y) * width + ox + x) * 3];
+        for (int ch = 0; ch < 3; ++ch) {
+          float v = 0;
+          if (C == 3) {
+            v = w[(ch * R + r) * R + c];
+          } else {
+            for (int i = 0; i < C; ++i) v += w[(i * R + r) * R + c];
+            v /= static_cast<float>(C);
+          }
+          px[ch] = static_cast<unsigned char>(std::lround(127.5f + 127.5f * std::clamp(v / peak, -1.0f, 1.0f)));
+        }
+      }
+    }
+  }
+  save_png(path, rgb, width, height);
+}
+
+}  // namespace ml

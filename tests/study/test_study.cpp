@@ -1,0 +1,207 @@
+// ml-study end to end on a tiny synthetic data set: the plan, the runs, the
+// report and CSVs, and resuming an interrupted study.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "study/plan.h"
+#include "synthetic_idx.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using ml_test::TempDir;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+std::pair<int, std::string> run_study(const std::string& args, const fs::path& dir) {
+  const fs::path err = dir / "study_stderr.txt";
+  const char* bin = std::getenv("ML_BINARY_DIR");
+  const std::string cmd = std::string(bin ? bin : "..") + "/ml-study " + args + " 2> " + err.string() + " > /dev/null";
+  const int status = std::system(cmd.c_str());
+  return {WEXITSTATUS(status), slurp(err)};
+}
+
+std::vector<std::vector<std::string>> csv(const fs::path& p) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream f(p);
+  for (std::string line; std::getline(f, line);) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+// Every non-void element closed in order; returns the first problem or "".
+std::string html_problem(const std::string& html) {
+  static const std::set<std::string> void_tags = {"meta", "img", "br", "hr", "input", "link", "rect", "line",
+                                                  "circle", "polyline", "path"};
+  std::vector<std::string> stack;
+  std::regex tag("<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*?)(/?)>");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), tag); it != std::sregex_iterator(); ++it) {
+    const std::string name = (*it)[2];
+    const bool closing = (*it)[1] == "/", self_closing = (*it)[4] == "/";
+    if (name == "DOCTYPE") continue;
+    if (closing) {
+      if (stack.empty() || stack.back() != name) return "unexpected </" + name + ">";
+      stack.pop_back();
+    } else if (!self_closing && !void_tags.count(name)) {
+      stack.push_back(name);
+    } else if (!self_closing && void_tags.count(name) && (name == "rect" || name == "line")) {
+      stack.push_back(name);  // SVG elements written with a child (<rect><title>) close explicitly
+    }
+  }
+  return stack.empty() ? "" : "unclosed <" + stack.back() + ">";
+}
+
+std::vector<std::string> summary_without_speed(const fs::path& p) {
+  std::vector<std::string> out;
+  for (auto row : csv(p)) {
+    row.pop_back();  // samples_per_s: a timing
+    std::string joined;
+    for (const auto& c : row) joined += c + ",";
+    out.push_back(joined);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]") {
+  ml::StudyConfig c;
+  c.rules = {"bp", "fa"};
+  c.seeds = 2;
+  c.out = "/tmp/some study";
+  c = ml::resolve_study(c, false);
+  CHECK(c.preset == "quick");
+  CHECK(c.epochs == 3);
+  const auto jobs = ml::plan_study(c);
+  REQUIRE(jobs.size() == 4);
+  CHECK(jobs[0].name == "bp-s1");
+  CHECK(jobs[3].name == "fa-s2");
+  CHECK_THAT(jobs[1].command, Contains("--rule fa --lr 0.001"));
+  CHECK_THAT(jobs[0].command, Contains("'/tmp/some study/runs/bp-s1'"));
+  CHECK(jobs[0].key != jobs[2].key);
+  const std::string text = ml::plan_text(jobs);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 3 + 4);
+  CHECK(ml::resolve_study(ml::StudyConfig{}, true).preset == "full");
+  ml::StudyConfig bad;
+  bad.rules = {"bp", "nope"};
+  CHECK_THROWS_WITH(ml::resolve_study(bad, false), Contains("--rules: unknown rule 'nope'"));
+  bad.rules = {};
+  bad.preset = "huge";
+  CHECK_THROWS_WITH(ml::resolve_study(bad, false), Contains("--preset 'huge'"));
+}
+
+TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the same summary", "[study]") {
+  TempDir dir("study");
+  const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 300, 100, 28);
+  const std::string base = "--data mnist --data-dir " + data +
+                           " --rules bp,sign-symmetry,fa --epochs 1 --probe 50 --limit 0 --device cpu --out ";
+  const fs::path a = dir.path / "a";
+  auto [code, err] = run_study(base + a.string(), dir.path);
+  INFO(err);
+  REQUIRE(code == 0);
+
+  const auto summary = csv(a / "summary.csv");
+  REQUIRE(summary.size() == 4);
+  CHECK(summary[0] == std::vector<std::string>{"run", "rule", "seed", "epochs_done", "epochs_planned", "diverged",
+                                               "final_test_acc", "best_test_acc", "best_epoch", "final_train_loss",
+                                               "samples_per_s"});
+  CHECK(summary[1][0] == "bp");
+  CHECK(summary[3][0] == "fa");
+  CHECK(std::stod(summary[1][6]) > 0.5);  // bp learns the bars in one epoch
+
+  // 3 runs x 5 recorded layers (input, relu1, pool1, relu3, fc2) x 3 partners.
+  const auto cka = csv(a / "analysis" / "cka.csv");
+  REQUIRE(cka.size() == 1 + 5 * 3 * 3);
+  CHECK(cka[0] == std::vector<std::string>{"layer", "model", "other_model", "metric", "value"});
+  for (size_t i = 1; i < cka.size(); ++i) {
+    const double v = std::stod(cka[i][4]);
+    CHECK(v >= -1e-9);
+    CHECK(v <= 1 + 1e-9);
+    if (cka[i][1] == cka[i][2] || cka[i][0] == "input") CHECK(v == Approx(1.0).margin(1e-9));
+  }
+  CHECK(csv(a / "analysis" / "pca.csv").size() == 1 + 3 * 5);
+  CHECK(csv(a / "analysis" / "cka_layers_vs_bp.csv").size() == 1 + 2 * 5 * 5);
+  CHECK(csv(a / "analysis" / "rdm_similarity.csv").size() == 1 + 5 * 3 * 3);
+
+  const std::string html = slurp(a / "report.html");
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(html_problem(html) == "");
+  CHECK_THAT(html, Contains("Quick preset"));  // no GPU: the quick preset, with its banner on top
+  std::regex img("<img[^>]*src=\"([^\"]*)\"");
+  int images = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), img); it != std::sregex_iterator(); ++it, ++images)
+    CHECK(std::string((*it)[1]).rfind("data:image/png;base64,", 0) == 0);
+  CHECK(images == 3 * 5 + 3);  // an RDM per run and layer, a filter grid per run
+  CHECK(html.find("src=\"http") == std::string::npos);
+  for (const char* s : {"bp", "sign-symmetry", "fa", "Alignment with backprop", "linear CKA with bp"})
+    CHECK_THAT(html, Contains(s));
+
+  // The interrupted study: fa never finished, and bp must not be redone.
+  const fs::path b = dir.path / "b";
+  REQUIRE(run_study(base + b.string(), dir.path).first == 0);
+  const auto bp_time = fs::last_write_time(b / "runs" / "bp" / "model.safetensors");
+  fs::remove_all(b / "runs" / "fa");
+  fs::remove(b / "report.html");
+  auto [code2, err2] = run_study(base + b.string(), dir.path);
+  INFO(err2);
+  CHECK(code2 == 0);
+  CHECK_THAT(err2, Contains("2 of 3 runs already finished"));
+  CHECK(fs::last_write_time(b / "runs" / "bp" / "model.safetensors") == bp_time);
+  CHECK(summary_without_speed(b / "summary.csv") == summary_without_speed(a / "summary.csv"));
+  CHECK(fs::exists(b / "report.html"));
+}
+
+TEST_CASE("ml-study: --plan writes runnable lines; bad input gives one line", "[study][cli]") {
+  TempDir dir("study-cli");
+  const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 100, 50, 28);
+  const fs::path plan = dir.path / "jobs.txt";
+  auto [code, err] = run_study("--data mnist --data-dir " + data + " --rules bp --epochs 1 --probe 20 --device cpu --out " +
+                                   (dir.path / "s").string() + " --plan " + plan.string(),
+                               dir.path);
+  INFO(err);
+  REQUIRE(code == 0);
+  std::ifstream f(plan);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(f, l);) {
+    if (!l.empty() && l[0] != '#') lines.push_back(l);
+  }
+  REQUIRE(lines.size() == 1);
+  REQUIRE(std::system(("sh -c " + std::string("\"$(sed -n '$p' ") + plan.string() + ")\"").c_str()) == 0);
+  CHECK(fs::exists(dir.path / "s" / "runs" / "bp" / "done"));
+  REQUIRE(run_study("--collect " + (dir.path / "s").string(), dir.path).first == 0);
+  CHECK(fs::exists(dir.path / "s" / "report.html"));
+
+  struct Case { std::string args, expect; };
+  const std::vector<Case> cases = {
+      {"--rules bp,nosuch", "unknown rule 'nosuch'"},
+      {"--preset huge", "--preset 'huge'"},
+      {"--collect " + (dir.path / "nowhere").string(), "nowhere"},
+      {"--seeds 0", "--seeds 0"},
+  };
+  for (const auto& k : cases) {
+    auto [c, e] = run_study(k.args + " --out " + (dir.path / "x").string(), dir.path);
+    INFO("ml-study " << k.args << "\nstderr: " << e);
+    CHECK(c == 1);
+    CHECK_THAT(e, Contains(k.expect));
+    CHECK(std::count(e.begin(), e.end(), '\n') == 1);
+  }
+  CHECK(run_study("--help", dir.path).first == 0);
+}
