@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     ("feedback-magnitude", "sign-symmetry: uniform (sqrt(2/(fan_in+fan_out))) or random (|M|, M fixed random)",
        cxxopts::value(c.rule_options.feedback_magnitude)->default_value("uniform"))
     ("kp-decay", "kolen-pollack: weight decay lambda on W and B (B - W shrinks by 1 - lr*lambda per step)",
-       cxxopts::value(c.rule_options.kp_decay)->default_value("0.005"))
+       cxxopts::value(c.rule_options.kp_decay)->default_value("0.001"))
     ("mirror-lr", "weight-mirror: eta_B (B -> (mirror-lr / mirror-decay) W)",
        cxxopts::value(c.rule_options.mirror_lr)->default_value("0.001"))
     ("mirror-decay", "weight-mirror: lambda_B, B's decay per mirror step",
@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
        cxxopts::value(c.rule_options.mirror_noise)->default_value("0.1"))
     ("mirror-samples", "weight-mirror: probe samples per batch",
        cxxopts::value(c.rule_options.mirror_samples)->default_value("32"))
+    ("mirror-fan-in-ratio", "weight-mirror: at least this many probe input/output pairs per layer and step, as a "
+                            "multiple of the layer's fan-in (a conv layer's output positions count as pairs)",
+       cxxopts::value(c.rule_options.mirror_fan_in_ratio)->default_value("0"))
     ("mirror-steps", "weight-mirror: mirror-only steps before training (the mirror phase)",
        cxxopts::value(c.rule_options.mirror_steps)->default_value("1000"))
     ("seed", "random seed (initial weights, data order)", cxxopts::value(c.seed)->default_value("1"))

@@ -8,6 +8,9 @@
 // for zero-mean x, so B -> (eta_B / lambda_B) W. Dividing by s2 makes eta_B
 // independent of the noise level (the paper's eta_B times s2).
 // An optional mirror phase (mirror_steps updates) aligns B before training.
+#include <algorithm>
+#include <cmath>
+
 #include "engine/cuda_memory.h"
 #include "engine/tensor_ops.h"
 #include "rules/feedback_rule.h"
@@ -21,13 +24,14 @@ class WeightMirror : public FeedbackRule {
     if (!(o.mirror_decay > 0.0f && o.mirror_decay < 1.0f)) throw std::invalid_argument("--mirror-decay: must be in (0, 1)");
     if (!(o.mirror_noise > 0.0f)) throw std::invalid_argument("--mirror-noise: must be > 0");
     if (o.mirror_samples < 1) throw std::invalid_argument("--mirror-samples: must be >= 1");
+    if (!(o.mirror_fan_in_ratio >= 0.0f)) throw std::invalid_argument("--mirror-fan-in-ratio: must be >= 0");
     if (o.mirror_steps < 0) throw std::invalid_argument("--mirror-steps: must be >= 0");
   }
   std::string name() const override { return "weight-mirror"; }
   nlohmann::json config() const override {
     return {{"mirror_lr", o_.mirror_lr},           {"mirror_decay", o_.mirror_decay},
             {"mirror_noise", o_.mirror_noise},     {"mirror_samples", o_.mirror_samples},
-            {"mirror_steps", o_.mirror_steps}};
+            {"mirror_steps", o_.mirror_steps},     {"mirror_fan_in_ratio", o_.mirror_fan_in_ratio}};
   }
 
   void attach(Network& net, uint64_t seed) override {
@@ -50,14 +54,30 @@ class WeightMirror : public FeedbackRule {
       if (!feedback_[i].defined()) continue;
       Layer& layer = net.layer(i);
       Shape shape = i == 0 ? net.input_shape() : net_input_shape(net, i);
-      shape.insert(shape.begin(), o_.mirror_samples);
+      const Shape out = layer.output_shape(shape);
+      const Tensor& w = layer.weight()->value;
+      const double fan_in = static_cast<double>(w.numel()) / w.dim(0);
+      const double positions = static_cast<double>(shape_numel(out)) / out[0];
+      // Estimating W from probes is a regression on fan_in inputs: its noise
+      // falls as sqrt(fan_in / pairs), so wide fully connected layers get more probes.
+      const int samples = std::max(o_.mirror_samples,
+                                   static_cast<int>(std::ceil(o_.mirror_fan_in_ratio * fan_in / positions)));
+      shape.insert(shape.begin(), samples);
       ensure(probe_, shape, feedback_[i].device());
       const bool on_host = probe_.device() == Device::CPU;
       if (!on_host) host_probe_.resize(probe_.numel());
       float* values = on_host ? probe_.data() : host_probe_.data();
       for (size_t k = 0; k < probe_.numel(); ++k) values[k] = noise_rng_.uniform(-half, half);
       if (!on_host) cuda_copy_to_device(probe_.data(), host_probe_.data(), probe_.numel() * sizeof(float));
+      // y = W x without the bias: b x^T has zero mean but only adds noise to the estimate.
+      Param* bias = layer.bias();
+      if (bias) {
+        ensure(saved_bias_, bias->value.shape(), bias->value.device());
+        saved_bias_.copy_from(bias->value);
+        bias->value.zero();
+      }
       const Tensor& y = layer.forward(probe_);
+      if (bias) bias->value.copy_from(saved_bias_);
       layer.weight_grads(y);
       // the gradient sums y x^T over every probe and, for a conv layer, every output position
       const float pairs = static_cast<float>(y.numel() / static_cast<size_t>(y.dim(1)));
@@ -73,7 +93,7 @@ class WeightMirror : public FeedbackRule {
 
   RuleOptions o_;
   Rng noise_rng_{1};
-  Tensor probe_;
+  Tensor probe_, saved_bias_;
   std::vector<float> host_probe_;
 };
 
