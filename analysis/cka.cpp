@@ -1,0 +1,296 @@
+// Eigen's AVX-512 kernels trip GCC 12's -Wmaybe-uninitialized inside avx512fintrin.h
+// (a false positive in system code inlined into ours; see CMakeLists.txt).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "analysis/cka.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "analysis/gram.h"
+
+namespace ml {
+
+CkaKernel parse_cka_kernel(const std::string& name) {
+  if (name == "linear") return CkaKernel::linear;
+  if (name == "rbf") return CkaKernel::rbf;
+  throw std::invalid_argument("--kernel '" + name + "': expected linear or rbf");
+}
+
+namespace {
+
+void require_pair(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, Eigen::Index min_rows, const char* what) {
+  if (x.rows() != y.rows())
+    throw std::invalid_argument("A has " + std::to_string(x.rows()) + " rows but B has " + std::to_string(y.rows()) +
+                                " (CKA compares the same examples)");
+  if (x.rows() < min_rows)
+    throw std::invalid_argument(std::string(what) + " needs at least " + std::to_string(min_rows) + " rows, got " +
+                                std::to_string(x.rows()));
+}
+
+Eigen::MatrixXd centered(const Eigen::MatrixXd& x) { return x.rowwise() - x.colwise().mean(); }
+
+// Song's unbiased HSIC in feature space for column-centred X, Y:
+// [||X^T Y||^2 - n/(n-2) sum_i |x_i|^2 |y_i|^2 + |X|^2 |Y|^2 / ((n-1)(n-2))] / (n (n-3)).
+// (With centred columns K~1 = -diag(K), so the three terms of hsic_unbiased reduce to these.)
+double unbiased_from_features(double xty2, const Eigen::VectorXd& rx, const Eigen::VectorXd& ry, double n) {
+  return (xty2 - n / (n - 2) * rx.dot(ry) + rx.sum() * ry.sum() / ((n - 1) * (n - 2))) / (n * (n - 3));
+}
+
+// For centred X (n x dx), Y (n x dy): ||X^T Y||^2, ||X^T X||^2, ||Y^T Y||^2 from one
+// symmetric product of [X Y] when that is cheaper than N x N, summed in double.
+struct CrossNorms {
+  double xy = 0, xx = 0, yy = 0;
+};
+
+CrossNorms cross_norms(const Eigen::MatrixXd& xc, const Eigen::MatrixXd& yc, bool mixed) {
+  CrossNorms r;
+  const Eigen::Index dx = xc.cols();
+  if (dx + yc.cols() > xc.rows()) {
+    // More features than examples (conv layers): the N x N grams are smaller,
+    // and ||X^T Y||^2 = <X X^T, Y Y^T>.
+    const Eigen::MatrixXd kx = row_gram(xc), ky = row_gram(yc);
+    r.xy = kx.cwiseProduct(ky).sum();
+    r.xx = kx.squaredNorm();
+    r.yy = ky.squaredNorm();
+    return r;
+  }
+  Eigen::MatrixXd z(xc.rows(), xc.cols() + yc.cols());
+  z << xc, yc;
+  const Eigen::MatrixXd g = column_gram(z, mixed);
+  r.xx = g.topLeftCorner(dx, dx).squaredNorm();
+  r.yy = g.bottomRightCorner(yc.cols(), yc.cols()).squaredNorm();
+  r.xy = g.bottomLeftCorner(yc.cols(), dx).squaredNorm();
+  return r;
+}
+
+// Median of the n x n squared-distance matrix d (symmetric, zero diagonal), over
+// all n^2 entries as np.median does: the n zeros plus every off-diagonal value twice.
+double median_all_entries(const Eigen::MatrixXd& d) {
+  const Eigen::Index n = d.rows();
+  std::vector<double> upper;
+  upper.reserve(static_cast<size_t>(n * (n - 1) / 2));
+  for (Eigen::Index j = 1; j < n; ++j)
+    for (Eigen::Index i = 0; i < j; ++i) upper.push_back(d(i, j));
+  // Sorted full multiset: positions [0, n) are the diagonal zeros (every
+  // distance is >= 0), position p >= n holds upper-sorted[(p - n) / 2].
+  const int64_t total = static_cast<int64_t>(n) * n;
+  auto at = [&](int64_t p) -> double {
+    if (p < n) return 0.0;
+    const size_t k = static_cast<size_t>((p - n) / 2);
+    std::nth_element(upper.begin(), upper.begin() + static_cast<std::ptrdiff_t>(k), upper.end());
+    return upper[k];
+  };
+  if (total % 2 == 1) return at(total / 2);
+  const double lo = at(total / 2 - 1);
+  const double hi = at(total / 2);
+  return 0.5 * (lo + hi);
+}
+
+// Squared distances between rows, N x N.
+Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& x) {
+  Eigen::MatrixXd g = row_gram(centered(x));
+  gram_to_squared_distances(g);
+  return g;
+}
+
+// Sums over the pair of RBF kernels K, L formed column by column from the
+// squared distances, so that neither centred kernel is ever stored:
+// off-diagonal sums of K*L, K*K, L*L, off-diagonal column sums of K and L.
+struct KernelSums {
+  double kl = 0, kk = 0, ll = 0;
+  Eigen::VectorXd rk, rl;  // off-diagonal column sums
+};
+
+KernelSums rbf_kernel_sums(const Eigen::MatrixXd& dx, double gx, const Eigen::MatrixXd& dy, double gy) {
+  const Eigen::Index n = dx.rows();
+  KernelSums s;
+  s.rk.resize(n), s.rl.resize(n);
+  double kl = 0, kk = 0, ll = 0;
+#pragma omp parallel for schedule(static) reduction(+ : kl, kk, ll)
+  for (Eigen::Index j = 0; j < n; ++j) {
+    Eigen::ArrayXd k = (dx.col(j).array() * -gx).exp();
+    Eigen::ArrayXd l = (dy.col(j).array() * -gy).exp();
+    k(j) = 0, l(j) = 0;
+    kl += (k * l).sum(), kk += k.square().sum(), ll += l.square().sum();
+    s.rk(j) = k.sum(), s.rl(j) = l.sum();
+  }
+  s.kl = kl, s.kk = kk, s.ll = ll;
+  return s;
+}
+
+// tr(K H L H) from sums over off-diagonal entries, with diagonals dk, dl (scalars).
+double biased_hsic(double kl, const Eigen::VectorXd& rk, const Eigen::VectorXd& rl, double dk, double dl, double n) {
+  const Eigen::ArrayXd ck = rk.array() + dk, cl = rl.array() + dl;  // full column sums
+  const double sum_kl = kl + n * dk * dl;
+  return sum_kl - 2.0 / n * (ck * cl).sum() + ck.sum() * cl.sum() / (n * n);
+}
+
+double unbiased_hsic_sums(double kl, const Eigen::VectorXd& rk, const Eigen::VectorXd& rl, double n) {
+  return (kl + rk.sum() * rl.sum() / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * rk.dot(rl)) / (n * (n - 3));
+}
+
+double rbf_gamma(const Eigen::MatrixXd& d, double scale) {
+  const double median = median_all_entries(d);
+  if (!(median > 0)) throw std::invalid_argument("RBF CKA: the median squared distance is 0 (most rows identical)");
+  return 1.0 / (2.0 * scale * scale * median);
+}
+
+}  // namespace
+
+double linear_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, bool debiased, bool mixed) {
+  require_pair(x, y, debiased ? 4 : 2, debiased ? "debiased CKA" : "CKA");
+  const Eigen::MatrixXd xc = centered(x), yc = centered(y);
+  const CrossNorms c = cross_norms(xc, yc, mixed);
+  if (!debiased) return c.xy / std::sqrt(c.xx * c.yy);
+  const double n = static_cast<double>(x.rows());
+  const Eigen::VectorXd rx = xc.rowwise().squaredNorm(), ry = yc.rowwise().squaredNorm();
+  const double hxy = unbiased_from_features(c.xy, rx, ry, n);
+  const double hxx = unbiased_from_features(c.xx, rx, rx, n);
+  const double hyy = unbiased_from_features(c.yy, ry, ry, n);
+  return hxy / std::sqrt(hxx * hyy);
+}
+
+double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale, bool debiased) {
+  require_pair(x, y, debiased ? 4 : 2, debiased ? "debiased CKA" : "CKA");
+  if (!(scale > 0)) throw std::invalid_argument("--rbf-scale must be > 0");
+  const double n = static_cast<double>(x.rows());
+  const Eigen::MatrixXd dx = squared_distances(x);
+  const double gx = rbf_gamma(dx, scale);
+  const Eigen::MatrixXd dy = squared_distances(y);
+  const double gy = rbf_gamma(dy, scale);
+  const KernelSums s = rbf_kernel_sums(dx, gx, dy, gy);
+  if (debiased) {
+    return unbiased_hsic_sums(s.kl, s.rk, s.rl, n) /
+           std::sqrt(unbiased_hsic_sums(s.kk, s.rk, s.rk, n) * unbiased_hsic_sums(s.ll, s.rl, s.rl, n));
+  }
+  return biased_hsic(s.kl, s.rk, s.rl, 1, 1, n) /
+         std::sqrt(biased_hsic(s.kk, s.rk, s.rk, 1, 1, n) * biased_hsic(s.ll, s.rl, s.rl, 1, 1, n));
+}
+
+double minibatch_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, CkaKernel kernel, int64_t batch,
+                     double scale, uint64_t seed) {
+  require_pair(x, y, 4, "minibatch CKA");
+  if (batch < 4) throw std::invalid_argument("--minibatch must be >= 4 (unbiased HSIC), got " + std::to_string(batch));
+  if (kernel == CkaKernel::rbf && !(scale > 0)) throw std::invalid_argument("--rbf-scale must be > 0");
+  const Eigen::Index n = x.rows();
+  std::vector<Eigen::Index> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (Eigen::Index start = 0; start < n; start += batch) {
+    const Eigen::Index m = std::min<Eigen::Index>(batch, n - start);
+    if (m < 4) break;
+    Eigen::MatrixXd xb(m, x.cols()), yb(m, y.cols());
+    for (Eigen::Index i = 0; i < m; ++i) {
+      xb.row(i) = x.row(order[static_cast<size_t>(start + i)]);
+      yb.row(i) = y.row(order[static_cast<size_t>(start + i)]);
+    }
+    const double nb = static_cast<double>(m);
+    if (kernel == CkaKernel::linear) {
+      const Eigen::MatrixXd xc = centered(xb), yc = centered(yb);
+      const CrossNorms c = cross_norms(xc, yc, false);
+      const Eigen::VectorXd rx = xc.rowwise().squaredNorm(), ry = yc.rowwise().squaredNorm();
+      sxy += unbiased_from_features(c.xy, rx, ry, nb);
+      sxx += unbiased_from_features(c.xx, rx, rx, nb);
+      syy += unbiased_from_features(c.yy, ry, ry, nb);
+    } else {
+      const Eigen::MatrixXd dx = squared_distances(xb), dy = squared_distances(yb);
+      const KernelSums s = rbf_kernel_sums(dx, rbf_gamma(dx, scale), dy, rbf_gamma(dy, scale));
+      sxy += unbiased_hsic_sums(s.kl, s.rk, s.rl, nb);
+      sxx += unbiased_hsic_sums(s.kk, s.rk, s.rk, nb);
+      syy += unbiased_hsic_sums(s.ll, s.rl, s.rl, nb);
+    }
+  }
+  return sxy / std::sqrt(sxx * syy);
+}
+
+Eigen::MatrixXd linear_cka_matrix(const std::vector<Eigen::MatrixXd>& a, const std::vector<Eigen::MatrixXd>& b,
+                                  bool debiased) {
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(a.size()), static_cast<Eigen::Index>(b.size()));
+  if (a.empty() || b.empty()) return out;
+  const Eigen::Index n = a[0].rows();
+  for (const auto* side : {&a, &b})
+    for (const auto& m : *side) require_pair(a[0], m, debiased ? 4 : 2, debiased ? "debiased CKA" : "CKA");
+  if (n > 4096) {
+    for (size_t i = 0; i < a.size(); ++i)
+      for (size_t j = 0; j < b.size(); ++j)
+        out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = linear_cka(a[i], b[j], debiased);
+    return out;
+  }
+  struct Stats {
+    Eigen::MatrixXd k;   // centred gram
+    Eigen::VectorXd r;   // its diagonal: squared row norms of the centred data
+    double self = 0;     // HSIC(K, K), biased or unbiased (up to the common factor)
+  };
+  const double nn = static_cast<double>(n);
+  auto stats = [&](const Eigen::MatrixXd& x) {
+    Stats s;
+    s.k = row_gram(centered(x));
+    s.r = s.k.diagonal();
+    const double kk = s.k.squaredNorm();
+    s.self = debiased ? unbiased_from_features(kk, s.r, s.r, nn) : kk;
+    return s;
+  };
+  std::vector<Stats> sa, sb;
+  for (const auto& m : a) sa.push_back(stats(m));
+  for (const auto& m : b) sb.push_back(stats(m));
+  for (size_t i = 0; i < a.size(); ++i)
+    for (size_t j = 0; j < b.size(); ++j) {
+      const double kl = sa[i].k.cwiseProduct(sb[j].k).sum();
+      const double h = debiased ? unbiased_from_features(kl, sa[i].r, sb[j].r, nn) : kl;
+      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = h / std::sqrt(sa[i].self * sb[j].self);
+    }
+  return out;
+}
+
+Eigen::MatrixXd linear_gram(const Eigen::MatrixXd& x) { return x * x.transpose(); }
+
+Eigen::MatrixXd rbf_gram(const Eigen::MatrixXd& x, double scale) {
+  const Eigen::MatrixXd d = squared_distances(x);
+  return (d.array() * -rbf_gamma(d, scale)).exp().matrix();
+}
+
+double gram_cka(const Eigen::MatrixXd& k, const Eigen::MatrixXd& l, bool debiased) {
+  if (k.rows() != l.rows() || k.rows() != k.cols() || l.rows() != l.cols())
+    throw std::invalid_argument("gram_cka: kernels must be square and of the same size");
+  const Eigen::Index n = k.rows();
+  auto center = [&](const Eigen::MatrixXd& g) {
+    Eigen::MatrixXd c = g;
+    if (debiased) {
+      if (n < 4) throw std::invalid_argument("debiased CKA needs at least 4 rows");
+      c.diagonal().setZero();
+      Eigen::VectorXd means = c.colwise().sum().transpose() / static_cast<double>(n - 2);
+      means.array() -= means.sum() / (2.0 * static_cast<double>(n - 1));
+      c.colwise() -= means;
+      c.rowwise() -= means.transpose();
+      c.diagonal().setZero();
+    } else {
+      Eigen::VectorXd means = c.colwise().mean().transpose();
+      means.array() -= means.mean() / 2.0;
+      c.colwise() -= means;
+      c.rowwise() -= means.transpose();
+    }
+    return c;
+  };
+  const Eigen::MatrixXd kc = center(k), lc = center(l);
+  return kc.cwiseProduct(lc).sum() / (kc.norm() * lc.norm());
+}
+
+double hsic_unbiased(const Eigen::MatrixXd& k, const Eigen::MatrixXd& l) {
+  const Eigen::Index n = k.rows();
+  if (n < 4 || l.rows() != n || k.cols() != n || l.cols() != n)
+    throw std::invalid_argument("unbiased HSIC needs two n x n kernels with n >= 4");
+  Eigen::MatrixXd kt = k, lt = l;
+  kt.diagonal().setZero(), lt.diagonal().setZero();
+  const double nn = static_cast<double>(n);
+  const Eigen::VectorXd k1 = kt.rowwise().sum(), l1 = lt.rowwise().sum();
+  return ((kt.cwiseProduct(lt)).sum() + k1.sum() * l1.sum() / ((nn - 1) * (nn - 2)) - 2.0 / (nn - 2) * k1.dot(l1)) /
+         (nn * (nn - 3));
+}
+
+}  // namespace ml

@@ -1,0 +1,56 @@
+// Centered kernel alignment (Kornblith, Norouzi, Lee & Hinton 2019) between two
+// representations of the same N examples (rows), with any feature counts.
+//
+//   HSIC(K, L) = tr(K H L H) / (n - 1)^2 (biased), CKA = HSIC(K,L) / sqrt(HSIC(K,K) HSIC(L,L))
+//   linear:  K = X X^T; computed in feature space, ||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F)
+//            for column-centred X, Y (never an N x N matrix)
+//   rbf:     K_ij = exp(-|x_i - x_j|^2 / (2 sigma^2)), sigma^2 = scale^2 * median of the
+//            N x N squared distances (diagonal zeros included, as np.median over the
+//            whole matrix in Kornblith's tutorial)
+//   debiased: the unbiased HSIC estimator of Song et al. 2012 (needs n >= 4)
+//   minibatch: Nguyen, Raghu & Kornblith 2021: unbiased HSIC averaged over minibatches
+//            of a seeded random order, CKA = mean HSIC(K,L) / sqrt(mean HSIC(K,K) mean HSIC(L,L))
+// All sums in double; features centred first. Throws std::invalid_argument when
+// the row counts differ or n is too small.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace ml {
+
+enum class CkaKernel { linear, rbf };
+CkaKernel parse_cka_kernel(const std::string& name);  // "linear" or "rbf"
+
+// Linear CKA in feature space (O(N D^2)); debiased uses Song's estimator in its
+// feature-space form. mixed: the D x D products in float32 over chunks of 1024
+// examples, summed in double (column_gram; ~2x faster, agrees with the all-double
+// value to ~1e-8 in our tests; off by default, the issue asks for sums in double).
+double linear_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, bool debiased = false, bool mixed = false);
+
+// RBF CKA; forms the N x N distances, never the centred kernels.
+double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale, bool debiased = false);
+
+// Minibatch CKA over batches of `batch` rows of a random order drawn from seed
+// (the last, smaller batch is used when it has >= 4 rows). Unbiased HSIC per batch.
+double minibatch_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, CkaKernel kernel, int64_t batch,
+                     double scale = 0.5, uint64_t seed = 1);
+
+// rows x cols linear CKA between every representation in a and every one in b
+// (all with the same N). For N <= 4096 each representation's centred N x N gram
+// is formed once and every pair is one inner product; otherwise linear_cka per pair.
+Eigen::MatrixXd linear_cka_matrix(const std::vector<Eigen::MatrixXd>& a, const std::vector<Eigen::MatrixXd>& b,
+                                  bool debiased = false);
+
+// Reference forms on explicit kernels (tests, small N).
+Eigen::MatrixXd linear_gram(const Eigen::MatrixXd& x);
+Eigen::MatrixXd rbf_gram(const Eigen::MatrixXd& x, double scale);
+// Kornblith's center_gram + cka: biased (H K H) or unbiased centring.
+double gram_cka(const Eigen::MatrixXd& k, const Eigen::MatrixXd& l, bool debiased);
+// Song et al. 2012 unbiased HSIC:
+// [tr(K~L~) + 1'K~1 1'L~1 / ((n-1)(n-2)) - 2/(n-2) 1'K~L~1] / (n (n-3)), K~ = K with zero diagonal.
+double hsic_unbiased(const Eigen::MatrixXd& k, const Eigen::MatrixXd& l);
+
+}  // namespace ml

@@ -1,0 +1,33 @@
+// Representational dissimilarity matrices, as rsatoolbox defines them:
+//   correlation  1 - r between two rows (each row centred over its features)
+//   euclidean    squared Euclidean distance / number of features
+//   cosine       1 - cos(angle) between two rows
+// Rows are conditions (images or classes), columns features. Sums in double;
+// squared distances that rounding makes negative are clamped to 0; the
+// diagonal is exactly 0.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace ml {
+
+enum class RdmDistance { correlation, euclidean, cosine };
+
+// "correlation", "euclidean" or "cosine"; anything else throws
+// std::invalid_argument naming the value.
+RdmDistance parse_rdm_distance(const std::string& name);
+std::string rdm_distance_name(RdmDistance d);
+
+// N x N RDM of the rows of x. correlation/cosine throw std::invalid_argument
+// naming the first row with zero variance / zero norm (the distance is undefined).
+Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance);
+
+// The mean row per class (classes in ascending order, written to classes).
+// labels.size() must equal x.rows().
+Eigen::MatrixXd class_means(const Eigen::MatrixXd& x, const std::vector<int64_t>& labels,
+                            std::vector<int64_t>* classes);
+
+}  // namespace ml

@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""ml-analyze against the numpy a researcher would otherwise write (float64,
+numpy's BLAS), side by side in one run on the same random float32 data:
+
+  correlation RDM   N = 10000, D = 512   (rsatoolbox's definition: 1 - r of centred rows)
+  linear CKA        N = 10000, D = 512   (Kornblith's feature_space_linear_cka)
+  RBF CKA 0.5       N = 5000,  D = 512   (Kornblith's tutorial: gram_rbf + center_gram + cka)
+  debiased linear   N = 5000,  D = 512   (the tutorial's cka(gram_linear, gram_linear, debiased=True))
+
+numpy: the median of --repeats in-process timings of the computation alone
+(the arrays are already in memory, as float64). ml-analyze: the median of its
+own --time "compute" figure (the .npy already read), and of the whole process
+wall time (start-up, reading the float32 .npy, writing the CSV/.npy). Results must agree to 1e-6
+(the RDM: max |difference| over every entry). Prints a markdown table.
+Usage: analysis_vs_numpy.py --analyze BUILD/ml-analyze [--repeats 3] [--quick]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+# ---- numpy references (float64) ---------------------------------------------------------
+
+def rdm_correlation(x):
+    # rsatoolbox calc_rdm correlation, with a BLAS product (x @ x.T: numpy uses syrk)
+    ma = x - x.mean(axis=1, keepdims=True)
+    ma /= np.sqrt(np.einsum("ij,ij->i", ma, ma))[:, None]
+    return 1 - ma @ ma.T
+
+
+def feature_space_linear_cka(x, y):
+    x = x - np.mean(x, 0, keepdims=True)
+    y = y - np.mean(y, 0, keepdims=True)
+    xty = np.linalg.norm(x.T.dot(y)) ** 2
+    return xty / (np.linalg.norm(x.T.dot(x)) * np.linalg.norm(y.T.dot(y)))
+
+
+def gram_linear(x):
+    return x.dot(x.T)
+
+
+def gram_rbf(x, threshold=1.0):
+    dot_products = x.dot(x.T)
+    sq_norms = np.diag(dot_products)
+    sq_distances = -2 * dot_products + sq_norms[:, None] + sq_norms[None, :]
+    sq_median_distance = np.median(sq_distances)
+    return np.exp(-sq_distances / (2 * threshold ** 2 * sq_median_distance))
+
+
+def center_gram(gram, unbiased=False):
+    gram = gram.copy()
+    if unbiased:
+        n = gram.shape[0]
+        np.fill_diagonal(gram, 0)
+        means = np.sum(gram, 0, dtype=np.float64) / (n - 2)
+        means -= np.sum(means) / (2 * (n - 1))
+        gram -= means[:, None]
+        gram -= means[None, :]
+        np.fill_diagonal(gram, 0)
+    else:
+        means = np.mean(gram, 0, dtype=np.float64)
+        means -= np.mean(means) / 2
+        gram -= means[:, None]
+        gram -= means[None, :]
+    return gram
+
+
+def cka(gram_x, gram_y, debiased=False):
+    gram_x = center_gram(gram_x, unbiased=debiased)
+    gram_y = center_gram(gram_y, unbiased=debiased)
+    scaled_hsic = gram_x.ravel().dot(gram_y.ravel())
+    return scaled_hsic / (np.linalg.norm(gram_x) * np.linalg.norm(gram_y))
+
+
+# ---- running both sides ------------------------------------------------------------------
+
+def time_numpy(fn, repeats):
+    times, result = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def time_analyze(cmd, repeats):
+    compute, wall, out = [], [], ""
+    for _ in range(repeats):
+        t = time.perf_counter()
+        p = subprocess.run(cmd + ["--time"], capture_output=True, text=True)
+        wall.append(time.perf_counter() - t)
+        if p.returncode != 0:
+            sys.exit("ml-analyze failed: " + " ".join(cmd) + "\n" + p.stderr)
+        compute.append(float(re.search(r"compute ([0-9.]+) s", p.stderr).group(1)))
+        out = p.stdout
+    return statistics.median(compute), statistics.median(wall), out
+
+
+def csv_value(csv):
+    return float(csv.strip().splitlines()[-1].rsplit(",", 1)[1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--analyze", required=True)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="N / 4 (a smoke run, not the issue's sizes)")
+    args = ap.parse_args()
+    n_big, n_small, d = (2500, 1250, 512) if args.quick else (10000, 5000, 512)
+
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((n_big, d), dtype=np.float32)
+    # B shares A's structure (so CKA is neither 0 nor 1); ReLU-like A for the RDM.
+    b = (a @ rng.standard_normal((d, d), dtype=np.float32) / np.sqrt(d) +
+         rng.standard_normal((n_big, d), dtype=np.float32)).astype(np.float32)
+    a = np.maximum(a, 0).astype(np.float32) + 0.01 * rng.standard_normal((n_big, d), dtype=np.float32)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for name, arr in (("A", a), ("B", b), ("A5", a[:n_small]), ("B5", b[:n_small])):
+            paths[name] = os.path.join(tmp, name + ".npy")
+            np.save(paths[name], arr)
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        a5, b5 = a64[:n_small], b64[:n_small]
+        exe = [args.analyze]
+
+        # 1. correlation RDM
+        t_np, ref = time_numpy(lambda: rdm_correlation(a64), args.repeats)
+        rdm_out = os.path.join(tmp, "rdm.npy")
+        t_c, t_w, _ = time_analyze(exe + ["rdm", paths["A"], "--distance", "correlation", "--npy", rdm_out],
+                                   args.repeats)
+        got = np.load(rdm_out, mmap_mode="r")
+        ref[np.diag_indices_from(ref)] = 0  # ml-analyze's diagonal is exactly 0
+        diff = float(np.max(np.abs(np.asarray(got) - ref)))
+        del got, ref
+        rows.append(("correlation RDM", f"N={n_big} D={d}", t_np, t_c, t_w, diff))
+
+        # 2. linear CKA
+        t_np, ref = time_numpy(lambda: feature_space_linear_cka(a64, b64), args.repeats)
+        t_c, t_w, out = time_analyze(exe + ["cka", paths["A"], paths["B"]], args.repeats)
+        rows.append(("linear CKA", f"N={n_big} D={d}", t_np, t_c, t_w, abs(csv_value(out) - ref)))
+        t_c, t_w, out = time_analyze(exe + ["cka", paths["A"], paths["B"], "--precision", "mixed"], args.repeats)
+        rows.append(("linear CKA, ml-analyze --precision mixed", f"N={n_big} D={d}", t_np, t_c, t_w,
+                     abs(csv_value(out) - ref)))
+
+        # 3. RBF CKA, scale 0.5
+        t_np, ref = time_numpy(lambda: cka(gram_rbf(a5, 0.5), gram_rbf(b5, 0.5)), args.repeats)
+        t_c, t_w, out = time_analyze(exe + ["cka", paths["A5"], paths["B5"], "--kernel", "rbf", "--rbf-scale", "0.5"],
+                                     args.repeats)
+        rows.append(("RBF CKA (scale 0.5)", f"N={n_small} D={d}", t_np, t_c, t_w, abs(csv_value(out) - ref)))
+
+        # 4. debiased linear CKA (the tutorial's N x N form)
+        t_np, ref = time_numpy(lambda: cka(gram_linear(a5), gram_linear(b5), debiased=True), args.repeats)
+        t_c, t_w, out = time_analyze(exe + ["cka", paths["A5"], paths["B5"], "--debiased"], args.repeats)
+        rows.append(("debiased linear CKA", f"N={n_small} D={d}", t_np, t_c, t_w, abs(csv_value(out) - ref)))
+
+    print("| analysis | size | numpy (s) | ml-analyze compute (s) | ml-analyze process (s) | speed-up (compute) "
+          "| speed-up (process) | max abs diff |")
+    print("|---|---|---|---|---|---|---|---|")
+    ok = True
+    for name, size, t_np, t_c, t_w, diff in rows:
+        ok = ok and diff <= 1e-6
+        print(f"| {name} | {size} | {t_np:.3f} | {t_c:.3f} | {t_w:.3f} | {t_np / t_c:.1f}x | {t_np / t_w:.1f}x "
+              f"| {diff:.1e} |")
+    print(f"\nmedian of {args.repeats} runs each; all results within 1e-6: {'yes' if ok else 'NO'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
