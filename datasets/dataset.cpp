@@ -5,7 +5,9 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "datasets/cifar10.h"
 #include "datasets/idx.h"
+#include "datasets/image_folder.h"
 #include "engine/rng.h"
 
 namespace ml {
@@ -86,8 +88,10 @@ std::string missing_hint(const std::string& name, const std::string& data_dir) {
 }  // namespace
 
 DatasetPair load_dataset(const std::string& name, const std::string& data_dir) {
+  if (name == "cifar10") return load_cifar10(data_dir);
+  if (name == "image-folder") return load_image_folder(data_dir);
   if (name != "fashion-mnist" && name != "mnist")
-    throw std::invalid_argument("--data '" + name + "': expected fashion-mnist or mnist");
+    throw std::invalid_argument("--data '" + name + "': expected fashion-mnist, mnist, cifar10 or image-folder");
   const std::string dir = data_dir.empty() ? default_dir(name) : data_dir;
   const std::string hint = missing_hint(name, data_dir);
   // Find all four before reading any, so a missing file is reported at once.

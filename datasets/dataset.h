@@ -1,5 +1,7 @@
 // Image classification data sets in memory: MNIST and Fashion-MNIST from IDX
-// files, per-channel normalisation, --limit, and the per-epoch sample order.
+// files, CIFAR-10 (datasets/cifar10.h) and a user's image folders
+// (datasets/image_folder.h), per-channel normalisation, --limit, and the
+// per-epoch sample order.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,7 +10,7 @@
 namespace ml {
 
 struct Dataset {
-  std::string name;  // "fashion-mnist", "mnist"
+  std::string name;  // "fashion-mnist", "mnist", "cifar10", "image-folder"
   int C = 0, H = 0, W = 0;
   int num_classes = 0;
   std::vector<std::string> class_names;  // num_classes entries
@@ -21,10 +23,13 @@ struct DatasetPair {
   Dataset train, test;
 };
 
-// name: "fashion-mnist" or "mnist" (else std::invalid_argument).
-// data_dir: the folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,
-// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each plain or with .gz);
-// empty: Debian's location, /usr/share/datasets/<name>.
+// name: "fashion-mnist", "mnist", "cifar10" or "image-folder" (else
+// std::invalid_argument).
+// data_dir for fashion-mnist and mnist: the folder with
+// train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
+// t10k-labels-idx1-ubyte (each plain or with .gz); empty: Debian's location,
+// /usr/share/datasets/<name>. For cifar10 and image-folder see load_cifar10
+// and load_image_folder (neither has a default location).
 // Throws std::runtime_error (one line naming the file) on missing or bad files.
 DatasetPair load_dataset(const std::string& name, const std::string& data_dir);
 

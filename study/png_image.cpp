@@ -9,7 +9,6 @@
 #include <stb/stb_image_write.h>
 
 #include "engine/atomic_file.h"
-#include "study/svg_plot.h"
 
 namespace ml {
 
@@ -26,22 +25,6 @@ void save_png(const std::string& path, const std::vector<unsigned char>& rgb, in
 }
 
 }  // namespace
-
-void write_matrix_png(const std::string& path, const std::vector<double>& values, int rows, int cols, double vmin,
-                      double vmax, int scale) {
-  if (rows < 1 || cols < 1 || scale < 1 || values.size() != static_cast<size_t>(rows) * cols)
-    throw std::invalid_argument(path + ": matrix PNG needs rows x cols values");
-  const int width = cols * scale, height = rows * scale;
-  std::vector<unsigned char> rgb(static_cast<size_t>(width) * height * 3);
-  const double span = vmax - vmin > 0 ? vmax - vmin : 1;
-  for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      viridis((values[static_cast<size_t>(y / scale) * cols + x / scale] - vmin) / span,
-              &rgb[(static_cast<size_t>(y) * width + x) * 3]);
-    }
-  }
-  save_png(path, rgb, width, height);
-}
 
 void write_filter_grid_png(const std::string& path, const std::vector<float>& weights, int K, int C, int R,
                            int scale) {

@@ -9,6 +9,14 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "analysis/cka.h"
+#include "analysis/gram.h"
+#include "analysis/heatmap_png.h"
+#include "analysis/matrix_io.h"
+#include "analysis/mds.h"
+#include "analysis/pca.h"
+#include "analysis/rdm.h"
+#include "analysis/rdm_compare.h"
 #include "datasets/npy.h"
 #include "engine/atomic_file.h"
 #include "engine/checkpoint.h"
@@ -21,132 +29,39 @@ namespace {
 
 using Matrix = Eigen::MatrixXd;
 
-// One run's view of one layer: what every comparison below needs, from one
-// pass over the N x D activations (D can be tens of thousands, N is the probe).
+// One run's view of one layer, from one read of its N x D activations (D can
+// be tens of thousands, N is the probe): the Gram matrix every CKA needs, the
+// RDM, and the participation ratio.
 struct LayerStats {
-  Matrix centered_gram;     // H X X^T H (features centred over the probe images)
-  std::vector<double> rdm;  // correlation distance 1 - r between images, N x N
+  Matrix gram;  // X X^T; each CKA centres it (gram_cka)
+  Matrix rdm;   // correlation distance; empty when undefined (an image with constant activations)
+  double participation_ratio = NAN;
+  std::string rdm_problem;
 };
 
 LayerStats layer_stats(const std::string& path, int64_t expected_rows) {
-  const NpyArray a = read_npy(path);
-  if (a.shape.size() != 2) throw std::runtime_error(path + ": expected an N x features matrix");
-  if (a.rows() != expected_rows)
-    throw std::runtime_error(path + ": " + std::to_string(a.rows()) + " rows, the other runs have " +
+  const Matrix x = load_matrix_npy(path);
+  if (x.rows() != expected_rows)
+    throw std::runtime_error(path + ": " + std::to_string(x.rows()) + " rows, the other runs have " +
                              std::to_string(expected_rows) + " (recorded with another --probe?)");
-  const Eigen::Index n = a.rows(), d = a.cols();
-  Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> x(a.data.data(), n, d);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    if (!x.row(i).allFinite()) throw std::runtime_error(path + ": row " + std::to_string(i) + " holds NaN or Inf");
-  }
-  Matrix gram = Matrix::Zero(n, n);
-  gram.selfadjointView<Eigen::Lower>().rankUpdate(x);
-  gram = gram.selfadjointView<Eigen::Lower>();
-  const Eigen::VectorXd row_sum = x.rowwise().sum();
-
   LayerStats s;
-  // Pearson r between images i and j over features: (G_ij - s_i s_j / D) / sqrt(ss_i ss_j).
-  s.rdm.resize(static_cast<size_t>(n * n));
-  Eigen::VectorXd ss(n);
-  for (Eigen::Index i = 0; i < n; ++i) ss[i] = std::max(0.0, gram(i, i) - row_sum[i] * row_sum[i] / d);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index j = 0; j < n; ++j) {
-      const double denom = std::sqrt(ss[i] * ss[j]);
-      const double r = denom > 0 ? (gram(i, j) - row_sum[i] * row_sum[j] / d) / denom : 0.0;
-      s.rdm[static_cast<size_t>(i * n + j)] = i == j ? 0.0 : 1.0 - r;
-    }
+  s.gram = row_gram(x);
+  try {
+    s.rdm = compute_rdm(x, RdmDistance::correlation);
+  } catch (const std::invalid_argument& e) {
+    s.rdm_problem = e.what();
   }
-  // Centring the features is centring the Gram matrix on both sides.
-  const Eigen::VectorXd col_mean = gram.colwise().mean();
-  const double all_mean = col_mean.mean();
-  s.centered_gram = gram;
-  s.centered_gram.rowwise() -= col_mean.transpose();
-  s.centered_gram.colwise() -= col_mean;
-  s.centered_gram.array() += all_mean;
+  try {
+    s.participation_ratio = pca(x, 0).participation_ratio;
+  } catch (const std::invalid_argument&) {
+    // constant activations: no variance to share out
+  }
   return s;
 }
 
-double linear_cka(const Matrix& k, const Matrix& l) {
-  const double kl = (k.array() * l.array()).sum(), kk = k.squaredNorm(), ll = l.squaredNorm();
-  return kk > 0 && ll > 0 ? kl / std::sqrt(kk * ll) : NAN;
-}
-
-// (sum lambda)^2 / sum lambda^2 of the covariance, = tr(K)^2 / ||K||_F^2.
-double participation_ratio(const Matrix& k) {
-  const double tr = k.trace(), f = k.squaredNorm();
-  return f > 0 ? tr * tr / f : NAN;
-}
-
-// Ranks 1..n, ties given their average rank.
-std::vector<double> ranks(const std::vector<double>& v) {
-  std::vector<size_t> order(v.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (size_t i = 0; i < order.size();) {
-    size_t j = i;
-    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
-    for (size_t k = i; k <= j; ++k) r[order[k]] = 0.5 * static_cast<double>(i + j) + 1.0;
-    i = j + 1;
-  }
-  return r;
-}
-
-double pearson(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = static_cast<double>(a.size());
-  double ma = 0, mb = 0;
-  for (size_t i = 0; i < a.size(); ++i) ma += a[i], mb += b[i];
-  ma /= n, mb /= n;
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    ab += (a[i] - ma) * (b[i] - mb), aa += (a[i] - ma) * (a[i] - ma), bb += (b[i] - mb) * (b[i] - mb);
-  }
-  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : NAN;
-}
-
-std::vector<double> upper_triangle(const std::vector<double>& m, int64_t n) {
-  std::vector<double> u;
-  u.reserve(static_cast<size_t>(n * (n - 1) / 2));
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = i + 1; j < n; ++j) u.push_back(m[static_cast<size_t>(i * n + j)]);
-  }
-  return u;
-}
-
-// Classical MDS of an M x M distance matrix to 2-D.
-std::vector<std::array<double, 2>> mds_2d(const Matrix& dist) {
-  const Eigen::Index m = dist.rows();
-  Matrix b = -0.5 * dist.array().square().matrix();
-  const Eigen::VectorXd mean = b.colwise().mean();
-  b.rowwise() -= mean.transpose();
-  b.colwise() -= mean;
-  b.array() += mean.mean();
-  Eigen::SelfAdjointEigenSolver<Matrix> eig(b);
-  std::vector<std::array<double, 2>> xy(static_cast<size_t>(m));
-  for (Eigen::Index i = 0; i < m; ++i) {
-    for (int c = 0; c < 2 && c < m; ++c) {
-      const Eigen::Index col = m - 1 - c;  // eigenvalues ascend
-      xy[static_cast<size_t>(i)][static_cast<size_t>(c)] = eig.eigenvectors()(i, col) * std::sqrt(std::max(0.0, eig.eigenvalues()[col]));
-    }
-  }
-  return xy;
-}
-
-// The N x N RDM averaged in blocks to at most `side` x `side` (the probe is
-// grouped by class, so blocks stay within a class).
-std::vector<double> block_average(const std::vector<double>& m, int64_t n, int side, int* out_side) {
-  const int64_t block = (n + side - 1) / side;
-  const int64_t s = (n + block - 1) / block;
-  std::vector<double> out(static_cast<size_t>(s * s), 0.0), count(static_cast<size_t>(s * s), 0.0);
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < n; ++j) {
-      out[static_cast<size_t>(i / block * s + j / block)] += m[static_cast<size_t>(i * n + j)];
-      count[static_cast<size_t>(i / block * s + j / block)] += 1;
-    }
-  }
-  for (size_t k = 0; k < out.size(); ++k) out[k] /= count[k];
-  *out_side = static_cast<int>(s);
-  return out;
+double rdm_similarity(const LayerStats& a, const LayerStats& b) {
+  if (a.rdm.size() == 0 || b.rdm.size() == 0) return NAN;
+  return compare_rdms(a.rdm, b.rdm, RdmComparison::spearman);
 }
 
 std::string fixed2(double v) {
@@ -203,12 +118,10 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
 
   std::vector<Matrix> cka(nl, Matrix::Zero(m, m)), rsa(nl, Matrix::Zero(m, m));
   for (size_t l = 0; l < nl; ++l) {
-    std::vector<std::vector<double>> upper_ranks(m);
-    for (size_t r = 0; r < m; ++r) upper_ranks[r] = ranks(upper_triangle(stats[r][l].rdm, n));
     for (size_t a = 0; a < m; ++a) {
       for (size_t b = a; b < m; ++b) {
-        cka[l](a, b) = cka[l](b, a) = linear_cka(stats[a][l].centered_gram, stats[b][l].centered_gram);
-        rsa[l](a, b) = rsa[l](b, a) = pearson(upper_ranks[a], upper_ranks[b]);  // Spearman
+        cka[l](a, b) = cka[l](b, a) = gram_cka(stats[a][l].gram, stats[b][l].gram, false);
+        rsa[l](a, b) = rsa[l](b, a) = rdm_similarity(stats[a][l], stats[b][l]);
       }
     }
     for (size_t a = 0; a < m; ++a) {
@@ -216,8 +129,7 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
         cka_csv << layers[l] << ',' << names[a] << ',' << names[b] << ",linear_cka," << cka[l](a, b) << '\n';
         rsa_csv << layers[l] << ',' << names[a] << ',' << names[b] << ",rdm_spearman," << rsa[l](a, b) << '\n';
       }
-      pca_csv << names[a] << ',' << layers[l] << ",participation_ratio,"
-              << participation_ratio(stats[a][l].centered_gram) << '\n';
+      pca_csv << names[a] << ',' << layers[l] << ",participation_ratio," << stats[a][l].participation_ratio << '\n';
     }
   }
 
@@ -279,7 +191,7 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
       Heatmap h{names[r] + " vs bp", layers, layers, {}, 0, 1, nl <= 8, 30};
       for (size_t a = 0; a < nl; ++a) {
         for (size_t b = 0; b < nl; ++b) {
-          const double v = linear_cka(stats[r][a].centered_gram, stats[bp_index][b].centered_gram);
+          const double v = gram_cka(stats[r][a].gram, stats[bp_index][b].gram, false);
           h.values.push_back(v);
           layer_csv << names[r] << ',' << layers[a] << ',' << layers[b] << ",linear_cka," << v << '\n';
         }
@@ -295,12 +207,13 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
     report.begin_row();
     for (size_t l = 0; l < nl; ++l) {
       if (layers[l] == "input") continue;
-      const Matrix dist = (1.0 - rsa[l].array()).max(0.0).matrix();
-      const auto xy = mds_2d(dist);
+      if (!rsa[l].allFinite()) continue;
+      const Matrix xy = classical_mds((1.0 - rsa[l].array()).max(0.0).matrix(), 2).coordinates;
       LinePlot p{"MDS " + layers[l], "dimension 1", "dimension 2", {}, 330, 260};
       for (size_t r = 0; r < m; ++r) {
-        p.series.push_back({names[r], {xy[r][0]}, {xy[r][1]}});
-        mds_csv << layers[l] << ',' << names[r] << ',' << xy[r][0] << ',' << xy[r][1] << '\n';
+        const auto i = static_cast<Eigen::Index>(r);
+        p.series.push_back({names[r], {xy(i, 0)}, {xy(i, 1)}});
+        mds_csv << layers[l] << ',' << names[r] << ',' << xy(i, 0) << ',' << xy(i, 1) << '\n';
       }
       report.svg(svg_line_plot(p));
     }
@@ -312,7 +225,7 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
     std::vector<std::vector<std::string>> rows;
     for (size_t r = 0; r < m; ++r) {
       std::vector<std::string> row{names[r]};
-      for (size_t l = 0; l < nl; ++l) row.push_back(fixed2(participation_ratio(stats[r][l].centered_gram)));
+      for (size_t l = 0; l < nl; ++l) row.push_back(fixed2(stats[r][l].participation_ratio));
       rows.push_back(row);
     }
     std::vector<std::string> header{"run"};
@@ -328,10 +241,12 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
   for (size_t l = 0; l < nl; ++l) {
     report.begin_row();
     for (size_t r = 0; r < m; ++r) {
-      int side = 0;
-      const auto small = block_average(stats[r][l].rdm, n, 100, &side);
+      if (stats[r][l].rdm.size() == 0) {
+        report.paragraph(html_escape(names[r] + " " + layers[l] + ": no RDM (" + stats[r][l].rdm_problem + ")"));
+        continue;
+      }
       const std::string png = dir + "/plots/rdm_" + plot_name(names[r]) + "_" + plot_name(layers[l]) + ".png";
-      write_matrix_png(png, small, side, side, 0.0, 2.0, 1);
+      write_heatmap_png(png, stats[r][l].rdm, 0.0, 2.0, 100, 100);  // block-averaged to 100 x 100
       report.png_file(png, names[r] + " " + layers[l], 110);
     }
     report.end_row();

@@ -1,5 +1,7 @@
 #include "study/svg_plot.h"
 
+#include "analysis/heatmap_png.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -126,17 +128,6 @@ std::string svg_line_plot(const LinePlot& p) {
 
 namespace ml {
 
-void viridis(double t, unsigned char rgb[3]) {
-  // 9 control points of matplotlib's viridis, linearly interpolated.
-  static const double stops[9][3] = {{68, 1, 84},    {71, 44, 122},  {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
-                                     {39, 173, 129}, {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
-  if (!std::isfinite(t)) t = 0;
-  t = std::clamp(t, 0.0, 1.0) * 8;
-  const int i = std::min(7, static_cast<int>(t));
-  const double f = t - i;
-  for (int c = 0; c < 3; ++c) rgb[c] = static_cast<unsigned char>(std::lround(stops[i][c] + f * (stops[i + 1][c] - stops[i][c])));
-}
-
 std::string svg_heatmap(const Heatmap& h) {
   const size_t rows = h.row_labels.size(), cols = h.col_labels.size();
   size_t longest = 0;
@@ -158,7 +149,7 @@ std::string svg_heatmap(const Heatmap& h) {
     for (size_t c = 0; c < cols; ++c) {
       const double v = h.values[r * cols + c];
       unsigned char rgb[3] = {200, 200, 200};
-      if (std::isfinite(v)) viridis((v - h.vmin) / span, rgb);
+      if (std::isfinite(v)) viridis_rgb((v - h.vmin) / span, rgb);
       const int x = left + static_cast<int>(c) * h.cell, y = top + static_cast<int>(r) * h.cell;
       char color[8];
       std::snprintf(color, sizeof color, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
@@ -183,7 +174,7 @@ std::string svg_heatmap(const Heatmap& h) {
   const int bar_x = left + static_cast<int>(cols) * h.cell + 12, bar_h = static_cast<int>(rows) * h.cell;
   for (int k = 0; k < 20; ++k) {
     unsigned char rgb[3];
-    viridis(1.0 - (k + 0.5) / 20.0, rgb);
+    viridis_rgb(1.0 - (k + 0.5) / 20.0, rgb);
     char color[8];
     std::snprintf(color, sizeof color, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
     o << "<rect x=\"" << bar_x << "\" y=\"" << top + bar_h * k / 20.0 << "\" width=\"10\" height=\""

@@ -44,7 +44,4 @@ struct Heatmap {
 // Viridis-coloured matrix with labelled rows and columns and a colour bar.
 std::string svg_heatmap(const Heatmap& h);
 
-// Viridis colour of t in [0, 1] (clamped), as r, g, b in [0, 255].
-void viridis(double t, unsigned char rgb[3]);
-
 }  // namespace ml

@@ -109,7 +109,7 @@ TEST_CASE("load_dataset scales 0 and 255 to exactly 0 and 1", "[dataset]") {
 
 TEST_CASE("load_dataset: an unknown data set name", "[dataset][errors]") {
   const std::string msg = error_of<std::invalid_argument>([] { ml::load_dataset("xyz", ""); });
-  CHECK(msg == "--data 'xyz': expected fashion-mnist or mnist");
+  CHECK(msg == "--data 'xyz': expected fashion-mnist, mnist, cifar10 or image-folder");
 }
 
 TEST_CASE("load_dataset: missing files", "[dataset][errors]") {
