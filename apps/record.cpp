@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
   // clang-format off
   options.add_options()
     ("checkpoint", "model.safetensors written by ml-train", cxxopts::value(c.checkpoint))
-    ("data", "data set: fashion-mnist or mnist (default: the one the checkpoint was trained on)",
+    ("data", "data set: fashion-mnist, mnist, cifar10 or image-folder (default: the one the checkpoint was trained on)",
        cxxopts::value(c.data))
-    ("data-dir", "directory with the IDX files (default: where Debian's dataset package puts them)",
+    ("data-dir", "the data set's directory (Fashion-MNIST default: where Debian's package puts it)",
        cxxopts::value(c.data_dir))
     ("split", "test or train", cxxopts::value(c.split)->default_value(c.split))
     ("probe", "probe images, class-balanced and chosen by --seed (0: the whole split, in order)",

@@ -55,6 +55,7 @@ void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>&
   j["seeds"] = c.seeds;
   j["device"] = c.device;
   j["rules"] = c.rules;
+  j["human"] = c.human.empty() ? std::string() : std::filesystem::absolute(c.human).string();
   j["runs"] = nlohmann::json::array();
   for (const auto& job : jobs) j["runs"].push_back({{"name", job.name}, {"rule", job.rule}, {"seed", job.seed}});
   ml::write_text_atomically(c.out + "/study.json", j.dump(2) + "\n");
@@ -106,11 +107,14 @@ int main(int argc, char** argv) {
                "data, 1000 probe images; for a GPU) or auto (full when a GPU is present)",
        cxxopts::value(c.preset)->default_value(c.preset))
     ("rules", "comma-separated rules (default: every rule)", cxxopts::value(rules))
-    ("data", "data set: fashion-mnist or mnist", cxxopts::value(c.data)->default_value(c.data))
-    ("data-dir", "directory with the data set's files (default: Debian's location)", cxxopts::value(c.data_dir))
+    ("data", "data set: fashion-mnist, mnist, cifar10 or image-folder", cxxopts::value(c.data)->default_value(c.data))
+    ("data-dir", "directory with the data set's files (Fashion-MNIST default: Debian's location)", cxxopts::value(c.data_dir))
     ("epochs", "training epochs (default: the preset's)", cxxopts::value(c.epochs)->default_value("0"))
     ("limit", "training images (default: the preset's; 0: all)", cxxopts::value(c.limit)->default_value("-1"))
     ("probe", "recorded probe images (default: the preset's)", cxxopts::value(c.probe)->default_value("0"))
+    ("human", "human soft labels for the test set, N x classes .npy (CIFAR-10H's cifar10h-probs.npy with "
+              "--data cifar10): the report compares every run's probabilities with people's",
+       cxxopts::value(c.human))
     ("seeds", "repeat every run with seeds 1..N; tables give mean and spread",
        cxxopts::value(c.seeds)->default_value("1"))
     ("device", "cpu, cuda or auto", cxxopts::value(c.device)->default_value(c.device))
@@ -133,6 +137,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     c.rules = split_list(rules);
+    if (!c.human.empty() && !std::filesystem::is_regular_file(c.human))
+      throw std::invalid_argument("--human '" + c.human + "': no such file");
     c.bin_dir = own_directory(argv[0]);
     c = ml::resolve_study(c, ml::parse_device(c.device) == ml::Device::CUDA);
     const auto jobs = ml::plan_study(c);

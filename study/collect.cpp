@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/human.h"
+#include "analysis/matrix_io.h"
 #include "engine/atomic_file.h"
 #include "study/report_html.h"
 #include "study/representations.h"
@@ -148,6 +150,51 @@ void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
   report.end_row();
 }
 
+// Q3: how close each run's class probabilities on the probe images are to
+// people's (soft labels for the same test images, e.g. CIFAR-10H).
+void human_section(HtmlReport& report, const std::vector<RunData>& runs, const std::string& human_path,
+                   const std::string& dir) {
+  report.heading("Closest to human judgements");
+  if (human_path.empty()) {
+    report.paragraph("No human data given. With CIFAR-10, <code>ml-study --data cifar10 --human "
+                     "cifar10h-probs.npy</code> (Peterson et al. 2019: 10,000 x 10 soft labels for the test set) "
+                     "compares every run's class probabilities with people's on the probe images.");
+    return;
+  }
+  const Eigen::MatrixXd human_all = load_matrix_npy(human_path);
+  std::ostringstream csv;
+  csv.precision(8);
+  csv << "model,metric,value\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : runs) {
+    const std::string acts = r.acts_dir();
+    const Eigen::MatrixXd probs = load_matrix_npy(acts + "/probs.npy");
+    const std::vector<int64_t> indices = load_labels_npy(acts + "/indices.npy");
+    const std::vector<int64_t> labels = load_labels_npy(acts + "/labels.npy");
+    if (human_all.cols() != probs.cols())
+      throw std::runtime_error(human_path + ": " + std::to_string(human_all.cols()) + " classes, the models have " +
+                               std::to_string(probs.cols()));
+    Eigen::MatrixXd human(static_cast<Eigen::Index>(indices.size()), human_all.cols());
+    for (size_t i = 0; i < indices.size(); ++i) {
+      if (indices[i] < 0 || indices[i] >= human_all.rows())
+        throw std::runtime_error(human_path + ": has " + std::to_string(human_all.rows()) +
+                                 " rows, the probe uses test image " + std::to_string(indices[i]));
+      human.row(static_cast<Eigen::Index>(i)) = human_all.row(indices[i]);
+    }
+    const HumanComparison h = compare_with_humans(probs, human, labels);
+    csv << r.name << ",cross_entropy," << h.cross_entropy << '\n'
+        << r.name << ",agreement_with_majority," << h.agreement << '\n'
+        << r.name << ",confusion_correlation," << h.confusion_correlation << '\n';
+    rows.push_back({r.name, fixed(h.cross_entropy, 3), fixed(100 * h.agreement, 1), fixed(h.confusion_correlation, 3)});
+  }
+  report.paragraph("On the " + std::to_string(runs.empty() ? 0 : load_labels_npy(runs[0].acts_dir() + "/labels.npy").size()) +
+                   " probe images: cross-entropy from the human distribution to the model's (lower is closer), "
+                   "agreement with the human majority label, and the correlation of the off-diagonal soft confusion "
+                   "matrices (do the model and people confuse the same classes?).");
+  report.table({"run", "cross-entropy", "agreement %", "confusion correlation"}, rows);
+  write_text_atomically(dir + "/analysis/human.csv", csv.str());
+}
+
 }  // namespace
 
 void collect_study(const std::string& dir) {
@@ -249,6 +296,7 @@ void collect_study(const std::string& dir) {
 
   // --- representations ---------------------------------------------------------------
   representation_sections(report, runs, dir);
+  human_section(report, runs, study.value("human", std::string()), dir);
 
   write_text_atomically(dir + "/report.html", report.html());
 }

@@ -21,6 +21,7 @@ struct StudyConfig {
   int seeds = 1;    // seeds 1..seeds
   std::string device = "auto";
   std::string out = "study";
+  std::string human;     // soft labels .npy for the human comparison (optional)
   std::string bin_dir;  // where ml-train and ml-record are (default: next to ml-study)
 };
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/npy.h"
 #include "study/plan.h"
 #include "synthetic_idx.h"
 #include "test_util.h"
@@ -153,6 +154,38 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   CHECK(html.find("src=\"http") == std::string::npos);
   for (const char* s : {"bp", "sign-symmetry", "fa", "Alignment with backprop", "linear CKA with bp"})
     CHECK_THAT(html, Contains(s));
+
+  // Human soft labels that are one-hot true labels: agreement with the human
+  // majority is then the run's accuracy on the probe images.
+  {
+    const std::vector<uint8_t> labels = [&] {
+      std::ifstream f(data + "/t10k-labels-idx1-ubyte", std::ios::binary);
+      std::vector<uint8_t> b((std::istreambuf_iterator<char>(f)), {});
+      return std::vector<uint8_t>(b.begin() + 8, b.end());
+    }();
+    std::vector<double> onehot(labels.size() * 10, 0.0);
+    for (size_t i = 0; i < labels.size(); ++i) onehot[i * 10 + labels[i]] = 1.0;
+    const fs::path human = dir.path / "human.npy";
+    ml::write_npy(human.string(), onehot.data(), {static_cast<int64_t>(labels.size()), 10});
+    auto [hcode, herr] = run_study(base + a.string() + " --human " + human.string(), dir.path);
+    INFO(herr);
+    REQUIRE(hcode == 0);
+    const auto rows = csv(a / "analysis" / "human.csv");
+    REQUIRE(rows.size() == 1 + 3 * 3);
+    for (size_t i = 1; i < rows.size(); ++i) {
+      if (rows[i][1] != "agreement_with_majority") continue;
+      const fs::path acts = a / "runs" / rows[i][0] / "acts";
+      const ml::NpyArray p = ml::read_npy((acts / "probs.npy").string());
+      const ml::NpyArray y = ml::read_npy((acts / "labels.npy").string());
+      int correct = 0;
+      for (int64_t n = 0; n < p.rows(); ++n) {
+        const auto* row = &p.data[static_cast<size_t>(n * 10)];
+        correct += std::max_element(row, row + 10) - row == static_cast<long>(y.data[n]);
+      }
+      CHECK(std::stod(rows[i][2]) == Approx(static_cast<double>(correct) / p.rows()).margin(1e-9));
+    }
+    CHECK_THAT(slurp(a / "report.html"), Contains("agreement %"));
+  }
 
   // The interrupted study: fa never finished, and bp must not be redone.
   const fs::path b = dir.path / "b";
