@@ -150,6 +150,49 @@ void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
   report.end_row();
 }
 
+std::string note_html(const std::string& html) { return "<div class=\"note\">" + html + "</div>\n"; }
+
+// The three questions answered in a few lines, on top of the report.
+std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSummary& rep) {
+  std::vector<const RunData*> by_acc;
+  for (const auto& r : runs) by_acc.push_back(&r);
+  std::stable_sort(by_acc.begin(), by_acc.end(),
+                   [](const RunData* a, const RunData* b) { return a->final_test_acc() > b->final_test_acc(); });
+  std::string html = "<h2>At a glance</h2>\n<ul>\n<li><b>Accuracy</b>, best first: ";
+  for (size_t i = 0; i < by_acc.size(); ++i)
+    html += (i ? ", " : "") + html_escape(by_acc[i]->name) + " " + fixed(100 * by_acc[i]->final_test_acc(), 1) + "%";
+  html += ".</li>\n";
+  auto conv1 = [](const RunData& r) { return r.conv1.empty() || r.conv1 == "learned"; };
+  if (std::any_of(runs.begin(), runs.end(), [&](const RunData& r) { return !conv1(r); })) {
+    html += "<li><b>Q1, first-layer embedding</b> (backprop above a frozen conv1): ";
+    bool first = true;
+    for (const auto& r : runs) {
+      if (r.rule != "bp") continue;
+      html += (first ? "" : ", ") + html_escape(r.conv1.empty() ? "learned" : r.conv1) + " " +
+              fixed(100 * r.final_test_acc(), 1) + "%";
+      first = false;
+    }
+    html += ".</li>\n";
+  } else {
+    html += "<li><b>Q1, first-layer embedding</b>: no designed conv1 embeddings in this study.</li>\n";
+  }
+  if (!rep.mean_cka_to_bp.empty()) {
+    auto order = rep.mean_cka_to_bp;
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    html += "<li><b>Q2, features like backprop's?</b> Linear CKA with the bp network, mean over " +
+            html_escape(rep.hidden_layers) + ", most alike first: ";
+    bool first = true;
+    for (const auto& [name, v] : order) {
+      if (name == "bp") continue;
+      html += (first ? "" : ", ") + html_escape(name) + " " + fixed(v, 2);
+      first = false;
+    }
+    html += ".</li>\n";
+  }
+  html += "<li><b>Q3, closest to human judgements</b>: see the last section.</li>\n</ul>\n";
+  return html;
+}
+
 // Q3: how close each run's class probabilities on the probe images are to
 // people's (soft labels for the same test images, e.g. CIFAR-10H).
 void human_section(HtmlReport& report, const std::vector<RunData>& runs, const std::string& human_path,
@@ -226,18 +269,20 @@ void collect_study(const std::string& dir) {
 
   const std::string preset = study.value("preset", "");
   HtmlReport report("microlearning study: " + study.value("data", std::string()));
+  std::string notes;
   if (preset == "quick") {
-    report.note("<b>Quick preset</b>: " + std::to_string(study.value("epochs", 0)) + " epochs on " +
+    notes += note_html("<b>Quick preset</b>: " + std::to_string(study.value("epochs", 0)) + " epochs on " +
                 (study.value("limit", 0) > 0 ? std::to_string(study.value("limit", 0)) : std::string("all")) +
                 " training images, " +
                 std::to_string(study.value("probe", 0)) +
                 " probe images. The numbers show the pipeline and the first trends, not the paper-scale results "
-                "(<code>ml-study --preset full</code>, meant for a GPU).");
+                "(<code>ml-study --preset full</code>, meant for a GPU). Every run starts from the same initial "
+                "weights (same seed), so after little training the networks are still alike.");
   }
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    report.note("Runs not finished and left out: " + html_escape(list) + ".");
+    notes += note_html("Runs not finished and left out: " + html_escape(list) + ".");
   }
 
   // --- accuracy ---------------------------------------------------------------
@@ -295,8 +340,9 @@ void collect_study(const std::string& dir) {
   }
 
   // --- representations ---------------------------------------------------------------
-  representation_sections(report, runs, dir);
+  const RepresentationSummary rep = representation_sections(report, runs, dir);
   human_section(report, runs, study.value("human", std::string()), dir);
+  report.prepend(notes + at_a_glance(runs, rep));
 
   write_text_atomically(dir + "/report.html", report.html());
 }

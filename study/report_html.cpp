@@ -62,6 +62,8 @@ void HtmlReport::png_file(const std::string& path, const std::string& caption, i
            "</figcaption></figure>\n";
 }
 
+void HtmlReport::prepend(const std::string& html) { body_ = html + body_; }
+
 void HtmlReport::begin_row() { body_ += "<div class=\"row\">\n"; }
 void HtmlReport::end_row() { body_ += "</div>\n"; }
 

@@ -16,6 +16,7 @@ class HtmlReport {
   void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
   void svg(const std::string& svg_text);
   void png_file(const std::string& path, const std::string& caption, int display_width = 0);
+  void prepend(const std::string& html);  // before everything added so far
   void begin_row();  // figures side by side until end_row()
   void end_row();
   std::string html() const;

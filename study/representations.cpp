@@ -79,7 +79,9 @@ std::string plot_name(const std::string& s) {
 
 }  // namespace
 
-void representation_sections(HtmlReport& report, const std::vector<RunData>& all_runs, const std::string& dir) {
+RepresentationSummary representation_sections(HtmlReport& report, const std::vector<RunData>& all_runs,
+                                              const std::string& dir) {
+  RepresentationSummary summary;
   namespace fs = std::filesystem;
   // One seed per comparison (the first): the matrices compare rules, not repeats.
   std::vector<const RunData*> runs;
@@ -89,7 +91,7 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
   report.heading("Representations: what the rules learned, layer by layer");
   if (runs.size() < 1) {
     report.paragraph("No recorded activations.");
-    return;
+    return summary;
   }
   std::vector<std::string> layers = runs.front()->layers;
   for (const RunData* r : runs) {
@@ -135,6 +137,17 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
 
   // Q2 in one table: each rule's similarity to backprop per layer.
   if (bp_index < m) {
+    for (size_t r = 0; r < m; ++r) {
+      double sum = 0;
+      int count = 0;
+      for (size_t l = 0; l + 1 < nl; ++l) {  // the last recorded layer is the logits
+        if (layers[l] == "input") continue;
+        sum += cka[l](r, bp_index);
+        ++count;
+        if (r == 0) summary.hidden_layers += (summary.hidden_layers.empty() ? "" : ", ") + layers[l];
+      }
+      summary.mean_cka_to_bp.push_back({names[r], count ? sum / count : NAN});
+    }
     report.heading("Similarity to backprop per layer", 3);
     report.paragraph(
         "Linear CKA (Kornblith et al. 2019) between each rule's network and the backprop network on the same " +
@@ -269,6 +282,7 @@ void representation_sections(HtmlReport& report, const std::vector<RunData>& all
   write_text_atomically(dir + "/analysis/pca.csv", pca_csv.str());
   write_text_atomically(dir + "/analysis/cka_layers_vs_bp.csv", layer_csv.str());
   write_text_atomically(dir + "/analysis/mds.csv", mds_csv.str());
+  return summary;
 }
 
 }  // namespace ml

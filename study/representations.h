@@ -12,6 +12,14 @@
 
 namespace ml {
 
-void representation_sections(HtmlReport& report, const std::vector<RunData>& runs, const std::string& dir);
+struct RepresentationSummary {
+  // Per run: linear CKA with the bp run averaged over the hidden layers (the
+  // recorded layers other than the pixels and the logits); empty without bp.
+  std::vector<std::pair<std::string, double>> mean_cka_to_bp;
+  std::string hidden_layers;  // which layers that mean covers, comma-separated
+};
+
+RepresentationSummary representation_sections(HtmlReport& report, const std::vector<RunData>& runs,
+                                              const std::string& dir);
 
 }  // namespace ml

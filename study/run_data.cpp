@@ -49,6 +49,10 @@ RunData load_run(const std::string& dir, const std::string& name) {
   try {
     config = nlohmann::json::parse(cf);
     r.rule = config.at("rule").get<std::string>();
+    if (config.contains("conv1")) {  // {"kind": "gabor", "frozen": true, ...}
+      const auto& e = config["conv1"];
+      r.conv1 = e.is_object() ? e.value("kind", std::string()) : e.is_string() ? e.get<std::string>() : "";
+    }
     r.seed = config.at("seed").get<int>();
     r.epochs_planned = config.at("epochs").get<int>();
     const int n = config.at("train_samples").get<int>();

@@ -16,6 +16,7 @@ struct EpochRow {
 
 struct RunData {
   std::string name, rule, dir;
+  std::string conv1;  // the first layer's embedding ("learned" or empty: trained by the rule)
   int seed = 1, epochs_planned = 0;
   std::vector<EpochRow> epochs;
   std::vector<AlignmentRow> alignment;
