@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   // clang-format off
   options.add_options()
     ("rule", "learning rule: " + rules, cxxopts::value(c.rule)->default_value(c.rule))
-    ("data", "data set: fashion-mnist or mnist", cxxopts::value(c.data)->default_value(c.data))
+    ("data", "data set: fashion-mnist, mnist, cifar10 or image-folder", cxxopts::value(c.data)->default_value(c.data))
     ("data-dir", "directory with the IDX files (default: where Debian's dataset package puts them)",
        cxxopts::value(c.data_dir))
     ("arch", "network: 'lenet' or a spec such as conv32k3-relu-maxpool2-flatten-fc10 "
@@ -77,6 +77,32 @@ int main(int argc, char** argv) {
        cxxopts::value(c.rule_options.mirror_fan_in_ratio)->default_value("0"))
     ("mirror-steps", "weight-mirror: mirror-only steps before training (the mirror phase)",
        cxxopts::value(c.rule_options.mirror_steps)->default_value("1000"))
+    ("conv1", "first-layer embedding: learned (trained like any layer), gabor, dog, random (the default init), "
+              "pca, nmf or hebbian; every fixed bank's filters are scaled to the default init's expected L2 norm "
+              "1/sqrt(3) with bias 0", cxxopts::value(c.conv1.kind)->default_value(c.conv1.kind))
+    ("freeze-conv1", "never update conv1.weight and conv1.bias (the optimizer skips them)")
+    ("conv1-patches", "pca, nmf, hebbian: random patches drawn from the training set",
+       cxxopts::value(c.conv1.patches)->default_value(std::to_string(c.conv1.patches)))
+    ("gabor-orientations", "gabor: orientations, theta = i*pi/N", cxxopts::value(c.conv1.gabor.orientations)->default_value("8"))
+    ("gabor-phases", "gabor: phases i*pi/2, i < N (1..4)", cxxopts::value(c.conv1.gabor.phases)->default_value("2"))
+    ("gabor-wavelengths", "gabor: wavelengths in pixels, comma-separated (default: enough to fill the channels, "
+                          "geometric in [2.5, max(2.5, 1.5 R)])", cxxopts::value(c.conv1.gabor.wavelengths))
+    ("gabor-sigma-ratio", "gabor: envelope sigma / wavelength", cxxopts::value(c.conv1.gabor.sigma_ratio)->default_value("0.56"))
+    ("gabor-gamma", "gabor: envelope aspect ratio", cxxopts::value(c.conv1.gabor.gamma)->default_value("1"))
+    ("dog-scales", "dog: centre sigmas, each on and off centre (0: channels / 2)",
+       cxxopts::value(c.conv1.dog.scales)->default_value("0"))
+    ("dog-sigma-min", "dog: smallest centre sigma (pixels)", cxxopts::value(c.conv1.dog.sigma_min)->default_value("0.5"))
+    ("dog-sigma-max", "dog: largest centre sigma (0: max(sigma-min, R/3))",
+       cxxopts::value(c.conv1.dog.sigma_max)->default_value("0"))
+    ("dog-ratio", "dog: surround sigma / centre sigma", cxxopts::value(c.conv1.dog.ratio)->default_value("2"))
+    ("nmf-objective", "nmf: frobenius or kl", cxxopts::value(c.conv1.nmf_objective)->default_value("frobenius"))
+    ("nmf-iterations", "nmf: multiplicative updates", cxxopts::value(c.conv1.nmf_iterations)->default_value("200"))
+    ("hebbian-p", "hebbian: Lebesgue norm p of the weights", cxxopts::value(c.conv1.hebbian.p)->default_value("3"))
+    ("hebbian-delta", "hebbian: anti-Hebbian strength", cxxopts::value(c.conv1.hebbian.delta)->default_value("0.4"))
+    ("hebbian-k", "hebbian: rank of the unit pushed away", cxxopts::value(c.conv1.hebbian.k)->default_value("2"))
+    ("hebbian-epochs", "hebbian: passes over the patches", cxxopts::value(c.conv1.hebbian.epochs)->default_value("10"))
+    ("hebbian-lr", "hebbian: initial learning rate (decays linearly to 0)",
+       cxxopts::value(c.conv1.hebbian.lr)->default_value("0.02"))
     ("seed", "random seed (initial weights, data order)", cxxopts::value(c.seed)->default_value("1"))
     ("device", "cpu, cuda or auto (cuda when a GPU is present)", cxxopts::value(c.device)->default_value("auto"))
     ("out", "output directory", cxxopts::value(c.out)->default_value(c.out))
@@ -92,6 +118,7 @@ int main(int argc, char** argv) {
     }
     if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
     c.progress = !args.count("no-progress");
+    c.conv1.freeze = args.count("freeze-conv1") > 0;
     ml::train(c);
   } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
     std::fprintf(stderr, "ml-train: error: %s\n", name_bad_value(argc, argv, e.what()).c_str());

@@ -13,6 +13,7 @@ struct Param {
   std::string name;  // "conv1.weight" (PyTorch's naming, so checkpoints read naturally)
   Tensor value;
   Tensor grad;       // written (overwritten) by weight_grads
+  bool frozen = false;  // every Optimizer skips it: the value never changes (--freeze-conv1)
 };
 
 class Layer {

@@ -26,6 +26,7 @@ class Sgd : public Optimizer {
   void step(const std::vector<Param*>& params) override {
     const SgdConfig c{lr_, momentum_, weight_decay_};
     for (Param* p : params) {
+      if (p->frozen) continue;
       float* velocity = momentum_ != 0.0f ? state_.get(p, 0).data() : nullptr;
       if (p->value.device() == Device::CUDA) sgd_update_cuda(p->value.data(), velocity, p->grad.data(), p->value.numel(), c);
       else sgd_update_cpu(p->value.data(), velocity, p->grad.data(), p->value.numel(), c);
@@ -43,6 +44,7 @@ class Adam : public Optimizer {
   void step(const std::vector<Param*>& params) override {
     const AdamConfig c{lr_, config_.beta1, config_.beta2, config_.eps, config_.weight_decay};
     for (Param* p : params) {
+      if (p->frozen) continue;
       float* m = state_.get(p, 0).data();
       float* v = state_.get(p, 1).data();
       const int t = ++steps_[p];  // per parameter: a rule may step its own params separately

@@ -22,7 +22,8 @@ struct OptimizerConfig {
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  virtual void step(const std::vector<Param*>& params) = 0;  // uses each param's grad
+  // Updates every param from its grad, except frozen ones (left bit-for-bit as they are).
+  virtual void step(const std::vector<Param*>& params) = 0;
   float lr() const { return lr_; }
   void set_lr(float lr) { lr_ = lr; }
 

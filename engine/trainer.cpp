@@ -137,6 +137,7 @@ void save_checkpoint(const std::string& path, Network& net, LearningRule& rule, 
   for (auto& t : rule.state()) tensors.push_back(t);
   save_safetensors(path, tensors,
                    {{"format", "microlearning"}, {"spec", net.spec()}, {"rule", c.rule}, {"data", c.data},
+                    {"conv1", c.conv1.kind + (c.conv1.freeze ? " frozen" : "")},
                     {"epoch", std::to_string(epoch)}, {"seed", std::to_string(c.seed)}});
 }
 
@@ -147,6 +148,7 @@ void validate(const TrainConfig& c) {
   if (c.limit < 0) throw std::invalid_argument("--limit " + std::to_string(c.limit) + ": must be >= 0");
   if (c.out.empty()) throw std::invalid_argument("--out: empty output directory");
   if (c.align_every < 0) throw std::invalid_argument("--align-every " + std::to_string(c.align_every) + ": must be >= 0");
+  validate_conv1(c.conv1);
 }
 
 }  // namespace
@@ -170,14 +172,17 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
                                 std::to_string(net.output_shape()[0]) + " outputs, " + c.data + " has " +
                                 std::to_string(data.train.num_classes) + " classes");
   }
+  // The first layer's embedding: before the rule attaches, so its state sees the final conv1.
+  const nlohmann::json conv1_info = apply_conv1_embedding(net, c.conv1, data.train, norm, c.seed);
   rule->attach(net, c.seed);
 
   std::error_code ec;
   std::filesystem::create_directories(c.out, ec);
   if (ec) throw std::runtime_error("--out '" + c.out + "': cannot create directory: " + ec.message());
   const std::filesystem::path out(c.out);
-  write_text_atomically((out / "config.json").string(),
-                        config_json(c, net, *rule, norm, data, device).dump(2) + "\n");
+  nlohmann::json config = config_json(c, net, *rule, norm, data, device);
+  config["conv1"] = conv1_info;
+  write_text_atomically((out / "config.json").string(), config.dump(2) + "\n");
 
   DeviceData train_data(data.train, device), test_data(data.test, device);
   std::vector<int32_t> test_order(test_data.size());

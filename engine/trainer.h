@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "embeddings/conv1_embedding.h"
 #include "engine/optimizer.h"
 #include "rules/learning_rule.h"
 
@@ -24,6 +25,7 @@ struct TrainConfig {
   std::string out = "runs/bp";
   OptimizerConfig optimizer;
   RuleOptions rule_options;
+  Conv1Options conv1;     // --conv1 KIND [--freeze-conv1] and the banks' options
   int align_every = 0;   // alignment.csv every K batches (0: only at the end of each epoch)
   bool progress = true;  // a progress line on stderr when it is a terminal
 };
