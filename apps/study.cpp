@@ -55,9 +55,11 @@ void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>&
   j["seeds"] = c.seeds;
   j["device"] = c.device;
   j["rules"] = c.rules;
+  j["embeddings"] = c.embeddings;
   j["human"] = c.human.empty() ? std::string() : std::filesystem::absolute(c.human).string();
   j["runs"] = nlohmann::json::array();
-  for (const auto& job : jobs) j["runs"].push_back({{"name", job.name}, {"rule", job.rule}, {"seed", job.seed}});
+  for (const auto& job : jobs)
+    j["runs"].push_back({{"name", job.name}, {"rule", job.rule}, {"conv1", job.conv1}, {"seed", job.seed}});
   ml::write_text_atomically(c.out + "/study.json", j.dump(2) + "\n");
 }
 
@@ -91,7 +93,7 @@ int run_jobs(const std::vector<ml::StudyJob>& jobs) {
 
 int main(int argc, char** argv) {
   ml::StudyConfig c;
-  std::string rules, plan_file, collect_dir;
+  std::string rules, embeddings, plan_file, collect_dir;
   cxxopts::Options options(
       "ml-study",
       "The main job: train the seed LeNet with every learning rule on one data set (same seed and data order),\n"
@@ -107,6 +109,8 @@ int main(int argc, char** argv) {
                "data, 1000 probe images; for a GPU) or auto (full when a GPU is present)",
        cxxopts::value(c.preset)->default_value(c.preset))
     ("rules", "comma-separated rules (default: every rule)", cxxopts::value(rules))
+    ("embeddings", "conv1 embeddings, each trained with bp above the frozen filters: comma-separated from gabor, "
+                   "dog, random, pca, nmf, hebbian; 'all' or 'none'", cxxopts::value(embeddings)->default_value("all"))
     ("data", "data set: fashion-mnist, mnist, cifar10 or image-folder", cxxopts::value(c.data)->default_value(c.data))
     ("data-dir", "directory with the data set's files (Fashion-MNIST default: Debian's location)", cxxopts::value(c.data_dir))
     ("epochs", "training epochs (default: the preset's)", cxxopts::value(c.epochs)->default_value("0"))
@@ -137,6 +141,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     c.rules = split_list(rules);
+    c.embeddings = split_list(embeddings);
     if (!c.human.empty() && !std::filesystem::is_regular_file(c.human))
       throw std::invalid_argument("--human '" + c.human + "': no such file");
     c.bin_dir = own_directory(argv[0]);

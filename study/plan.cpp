@@ -6,6 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "embeddings/conv1_embedding.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
@@ -59,6 +60,21 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
     if (std::count(c.rules.begin(), c.rules.end(), r) > 1)
       throw std::invalid_argument("--rules: '" + r + "' named twice");
   }
+  if (c.embeddings.size() == 1 && c.embeddings[0] == "none") c.embeddings.clear();
+  if (c.embeddings.size() == 1 && c.embeddings[0] == "all") {
+    c.embeddings.clear();
+    for (const auto& k : conv1_kinds()) {
+      if (k != "learned") c.embeddings.push_back(k);
+    }
+  }
+  const std::vector<std::string> kinds = conv1_kinds();
+  for (const auto& e : c.embeddings) {
+    if (e == "learned" || std::find(kinds.begin(), kinds.end(), e) == kinds.end())
+      throw std::invalid_argument("--embeddings: unknown conv1 embedding '" + e +
+                                  "' (gabor, dog, random, pca, nmf, hebbian, all or none)");
+    if (std::count(c.embeddings.begin(), c.embeddings.end(), e) > 1)
+      throw std::invalid_argument("--embeddings: '" + e + "' named twice");
+  }
   return c;
 }
 
@@ -66,15 +82,24 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
   std::vector<StudyJob> jobs;
   const std::string bin = c.bin_dir.empty() ? std::string() : c.bin_dir + "/";
   const int align_every = std::max(1, c.limit > 0 ? c.limit / 64 / 10 : 938 / 5);  // ~10 points per epoch (quick)
+  struct Variant {
+    std::string rule, conv1;
+  };
+  std::vector<Variant> variants;
+  for (const auto& rule : c.rules) variants.push_back({rule, ""});
+  for (const auto& kind : c.embeddings) variants.push_back({"bp", kind});
   for (int s = 1; s <= c.seeds; ++s) {
-    for (const auto& rule : c.rules) {
+    for (const auto& v : variants) {
       StudyJob j;
-      j.rule = rule;
+      j.rule = v.rule;
+      j.conv1 = v.conv1;
       j.seed = static_cast<uint64_t>(s);
-      j.name = c.seeds == 1 ? rule : rule + "-s" + std::to_string(s);
+      const std::string base = v.conv1.empty() ? v.rule : v.rule + "-conv1-" + v.conv1;
+      j.name = c.seeds == 1 ? base : base + "-s" + std::to_string(s);
       j.dir = (std::filesystem::path(c.out) / "runs" / j.name).string();
       const std::string d = quote(j.dir);
-      std::string train = quote(bin + "ml-train") + " --rule " + rule + " " + rule_flags(rule) +
+      std::string train = quote(bin + "ml-train") + " --rule " + v.rule + " " + rule_flags(v.rule) +
+                          (v.conv1.empty() ? "" : " --conv1 " + v.conv1 + " --freeze-conv1") +
                           " --optimizer sgd --momentum 0.9 --batch 64 --arch lenet --data " + c.data +
                           (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) +
                           " --epochs " + std::to_string(c.epochs) + " --limit " + std::to_string(c.limit) +

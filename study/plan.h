@@ -13,6 +13,9 @@ namespace ml {
 struct StudyConfig {
   std::string preset = "auto";   // quick | full | auto (full with a GPU, quick without)
   std::vector<std::string> rules;  // empty: every rule of the preset
+  // conv1 embeddings trained with bp above a frozen conv1 (issue 7's question 1);
+  // {"all"}: every designed kind, {"none"} or empty after resolving: none
+  std::vector<std::string> embeddings = {"all"};
   std::string data = "fashion-mnist";
   std::string data_dir;
   int epochs = 0;   // 0: the preset's
@@ -34,8 +37,9 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu);
 std::string rule_flags(const std::string& rule);
 
 struct StudyJob {
-  std::string name;     // "fa", or "fa-s2" with several seeds
+  std::string name;     // "fa", "bp-conv1-gabor", or "fa-s2" with several seeds
   std::string rule;
+  std::string conv1;    // empty: learned by the rule
   uint64_t seed = 1;
   std::string dir;      // <out>/runs/<name>
   std::string command;  // one POSIX shell line: train, record, then mark done

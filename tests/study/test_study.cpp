@@ -86,6 +86,7 @@ std::vector<std::string> summary_without_speed(const fs::path& p) {
 TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]") {
   ml::StudyConfig c;
   c.rules = {"bp", "fa"};
+  c.embeddings = {"none"};
   c.seeds = 2;
   c.out = "/tmp/some study";
   c = ml::resolve_study(c, false);
@@ -101,6 +102,13 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   const std::string text = ml::plan_text(jobs);
   CHECK(std::count(text.begin(), text.end(), '\n') == 3 + 4);
   CHECK(ml::resolve_study(ml::StudyConfig{}, true).preset == "full");
+  ml::StudyConfig emb;
+  emb.rules = {"fa"};
+  emb = ml::resolve_study(emb, false);
+  const auto emb_jobs = ml::plan_study(emb);
+  REQUIRE(emb_jobs.size() == 7);  // fa + bp above each of the 6 designed conv1 banks
+  CHECK(emb_jobs[1].name == "bp-conv1-gabor");
+  CHECK_THAT(emb_jobs[1].command, Contains("--rule bp --lr 0.01 --conv1 gabor --freeze-conv1"));
   ml::StudyConfig bad;
   bad.rules = {"bp", "nope"};
   CHECK_THROWS_WITH(ml::resolve_study(bad, false), Contains("--rules: unknown rule 'nope'"));
@@ -113,24 +121,25 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   TempDir dir("study");
   const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 300, 100, 28);
   const std::string base = "--data mnist --data-dir " + data +
-                           " --rules bp,sign-symmetry,fa --epochs 1 --probe 50 --limit 0 --device cpu --out ";
+                           " --rules bp,sign-symmetry,fa --embeddings dog --epochs 1 --probe 50 --limit 0 --device cpu --out ";
   const fs::path a = dir.path / "a";
   auto [code, err] = run_study(base + a.string(), dir.path);
   INFO(err);
   REQUIRE(code == 0);
 
   const auto summary = csv(a / "summary.csv");
-  REQUIRE(summary.size() == 4);
+  REQUIRE(summary.size() == 5);
   CHECK(summary[0] == std::vector<std::string>{"run", "rule", "seed", "epochs_done", "epochs_planned", "diverged",
                                                "final_test_acc", "best_test_acc", "best_epoch", "final_train_loss",
                                                "samples_per_s"});
   CHECK(summary[1][0] == "bp");
   CHECK(summary[3][0] == "fa");
+  CHECK(summary[4][0] == "bp-conv1-dog");
   CHECK(std::stod(summary[1][6]) > 0.5);  // bp learns the bars in one epoch
 
-  // 3 runs x 5 recorded layers (input, relu1, pool1, relu3, fc2) x 3 partners.
+  // 4 runs x 5 recorded layers (input, relu1, pool1, relu3, fc2) x 4 partners.
   const auto cka = csv(a / "analysis" / "cka.csv");
-  REQUIRE(cka.size() == 1 + 5 * 3 * 3);
+  REQUIRE(cka.size() == 1 + 5 * 4 * 4);
   CHECK(cka[0] == std::vector<std::string>{"layer", "model", "other_model", "metric", "value"});
   for (size_t i = 1; i < cka.size(); ++i) {
     const double v = std::stod(cka[i][4]);
@@ -138,9 +147,9 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
     CHECK(v <= 1 + 1e-9);
     if (cka[i][1] == cka[i][2] || cka[i][0] == "input") CHECK(v == Approx(1.0).margin(1e-9));
   }
-  CHECK(csv(a / "analysis" / "pca.csv").size() == 1 + 3 * 5);
-  CHECK(csv(a / "analysis" / "cka_layers_vs_bp.csv").size() == 1 + 2 * 5 * 5);
-  CHECK(csv(a / "analysis" / "rdm_similarity.csv").size() == 1 + 5 * 3 * 3);
+  CHECK(csv(a / "analysis" / "pca.csv").size() == 1 + 4 * 5);
+  CHECK(csv(a / "analysis" / "cka_layers_vs_bp.csv").size() == 1 + 3 * 5 * 5);
+  CHECK(csv(a / "analysis" / "rdm_similarity.csv").size() == 1 + 5 * 4 * 4);
 
   const std::string html = slurp(a / "report.html");
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
@@ -150,9 +159,10 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   int images = 0;
   for (auto it = std::sregex_iterator(html.begin(), html.end(), img); it != std::sregex_iterator(); ++it, ++images)
     CHECK(std::string((*it)[1]).rfind("data:image/png;base64,", 0) == 0);
-  CHECK(images == 3 * 5 + 3);  // an RDM per run and layer, a filter grid per run
+  CHECK(images == 4 * 5 + 4);  // an RDM per run and layer, a filter grid per run
   CHECK(html.find("src=\"http") == std::string::npos);
-  for (const char* s : {"bp", "sign-symmetry", "fa", "Alignment with backprop", "linear CKA with bp"})
+  for (const char* s : {"bp", "sign-symmetry", "fa", "Alignment with backprop", "linear CKA with bp",
+                        "Q1, first-layer embedding</b> (backprop above a frozen conv1): learned"})
     CHECK_THAT(html, Contains(s));
 
   // Human soft labels that are one-hot true labels: agreement with the human
@@ -171,7 +181,7 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
     INFO(herr);
     REQUIRE(hcode == 0);
     const auto rows = csv(a / "analysis" / "human.csv");
-    REQUIRE(rows.size() == 1 + 3 * 3);
+    REQUIRE(rows.size() == 1 + 4 * 3);
     for (size_t i = 1; i < rows.size(); ++i) {
       if (rows[i][1] != "agreement_with_majority") continue;
       const fs::path acts = a / "runs" / rows[i][0] / "acts";
@@ -196,7 +206,7 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   auto [code2, err2] = run_study(base + b.string(), dir.path);
   INFO(err2);
   CHECK(code2 == 0);
-  CHECK_THAT(err2, Contains("2 of 3 runs already finished"));
+  CHECK_THAT(err2, Contains("3 of 4 runs already finished"));
   CHECK(fs::last_write_time(b / "runs" / "bp" / "model.safetensors") == bp_time);
   CHECK(summary_without_speed(b / "summary.csv") == summary_without_speed(a / "summary.csv"));
   CHECK(fs::exists(b / "report.html"));
@@ -206,7 +216,8 @@ TEST_CASE("ml-study: --plan writes runnable lines; bad input gives one line", "[
   TempDir dir("study-cli");
   const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 100, 50, 28);
   const fs::path plan = dir.path / "jobs.txt";
-  auto [code, err] = run_study("--data mnist --data-dir " + data + " --rules bp --epochs 1 --probe 20 --device cpu --out " +
+  auto [code, err] = run_study("--data mnist --data-dir " + data + " --rules bp --embeddings none --epochs 1 --probe 20 "
+                               "--device cpu --out " +
                                    (dir.path / "s").string() + " --plan " + plan.string(),
                                dir.path);
   INFO(err);
@@ -228,6 +239,7 @@ TEST_CASE("ml-study: --plan writes runnable lines; bad input gives one line", "[
       {"--preset huge", "--preset 'huge'"},
       {"--collect " + (dir.path / "nowhere").string(), "nowhere"},
       {"--seeds 0", "--seeds 0"},
+      {"--embeddings gabor,fourier", "unknown conv1 embedding 'fourier'"},
   };
   for (const auto& k : cases) {
     auto [c, e] = run_study(k.args + " --out " + (dir.path / "x").string(), dir.path);
