@@ -107,7 +107,9 @@ RepresentationSummary representation_sections(HtmlReport& report, const std::vec
   }
   std::vector<std::string> names;
   for (const RunData* r : runs) names.push_back(r->name);
-  const auto bp = std::find_if(runs.begin(), runs.end(), [](const RunData* r) { return r->rule == "bp"; });
+  const auto bp = std::find_if(runs.begin(), runs.end(), [](const RunData* r) {
+    return r->rule == "bp" && (r->conv1.empty() || r->conv1 == "learned");
+  });
   const size_t bp_index = bp == runs.end() ? m : static_cast<size_t>(bp - runs.begin());
 
   std::ostringstream cka_csv, rsa_csv, pca_csv, layer_csv, mds_csv;
