@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -67,29 +68,105 @@ CrossNorms cross_norms(const Eigen::MatrixXd& xc, const Eigen::MatrixXd& yc, boo
   return r;
 }
 
-// Median of the n x n squared-distance matrix d (symmetric, zero diagonal), over
-// all n^2 entries as np.median does: the n zeros plus every off-diagonal value twice.
-double median_all_entries(const Eigen::MatrixXd& d) {
-  const Eigen::Index n = d.rows();
-  std::vector<double> upper;
-  upper.reserve(static_cast<size_t>(n * (n - 1) / 2));
-  for (Eigen::Index j = 1; j < n; ++j)
-    for (Eigen::Index i = 0; i < j; ++i) upper.push_back(d(i, j));
-  // Sorted full multiset: positions [0, n) are the diagonal zeros (every
-  // distance is >= 0), position p >= n holds upper-sorted[(p - n) / 2].
-  const int64_t total = static_cast<int64_t>(n) * n;
-  auto at = [&](int64_t p) -> double {
-    if (p < n) return 0.0;
-    const size_t k = static_cast<size_t>((p - n) / 2);
-    std::nth_element(upper.begin(), upper.begin() + static_cast<std::ptrdiff_t>(k), upper.end());
-    return upper[k];
+// The k_lo-th and k_hi-th smallest (0-based, k_lo <= k_hi) of v, v unchanged.
+// Large v: a strided sample brackets both ranks between two values; one counting
+// pass (over the threads) finds how many lie below the bracket and copies the few
+// inside it, where nth_element picks them. Exact; when the sample's bracket misses
+// (rare), the whole of v is copied and selected instead.
+std::pair<double, double> select_two(const std::vector<double>& v, size_t k_lo, size_t k_hi) {
+  const size_t m = v.size();
+  auto select_in = [](std::vector<double>& w, size_t lo, size_t hi) {
+    std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(lo), w.end());
+    const double a = w[lo];
+    if (hi == lo) return std::make_pair(a, a);
+    // Everything after lo is >= w[lo]: select within that part only.
+    std::nth_element(w.begin() + static_cast<std::ptrdiff_t>(lo + 1), w.begin() + static_cast<std::ptrdiff_t>(hi),
+                     w.end());
+    return std::make_pair(a, w[hi]);
   };
-  if (total % 2 == 1) return at(total / 2);
-  const double lo = at(total / 2 - 1);
-  const double hi = at(total / 2);
-  return 0.5 * (lo + hi);
+  constexpr size_t kSample = 1 << 16;
+  if (m >= 16 * kSample) {
+    std::vector<double> sample(kSample);
+    const size_t stride = m / kSample;
+    for (size_t i = 0; i < kSample; ++i) sample[i] = v[i * stride + (i * 7919) % stride];
+    std::sort(sample.begin(), sample.end());
+    const double margin = 0.01 * static_cast<double>(kSample);
+    auto at = [&](double rank) {
+      return sample[static_cast<size_t>(std::clamp(rank, 0.0, static_cast<double>(kSample - 1)))];
+    };
+    const double lo = at(static_cast<double>(k_lo) / static_cast<double>(m) * kSample - margin);
+    const double hi = at(static_cast<double>(k_hi) / static_cast<double>(m) * kSample + margin);
+    size_t below = 0;
+    std::vector<double> inside;
+#pragma omp parallel reduction(+ : below)
+    {
+      std::vector<double> mine;
+#pragma omp for schedule(static) nowait
+      for (size_t i = 0; i < m; ++i) {
+        const double x = v[i];
+        below += x < lo;
+        if (x >= lo && x <= hi) mine.push_back(x);
+      }
+#pragma omp critical
+      inside.insert(inside.end(), mine.begin(), mine.end());
+    }
+    if (k_lo >= below && k_hi < below + inside.size()) return select_in(inside, k_lo - below, k_hi - below);
+  }
+  std::vector<double> w = v;
+  return select_in(w, k_lo, k_hi);
 }
 
+// Median over all n^2 entries of a symmetric n x n matrix with a zero diagonal and
+// non-negative entries, as np.median does, given its strictly lower triangle
+// (any order): the n zeros plus every off-diagonal value twice.
+double median_from_pairs(const std::vector<double>& lower, Eigen::Index n) {
+  // Sorted full multiset: positions [0, n) are the diagonal zeros (every
+  // distance is >= 0), position p >= n holds lower-sorted[(p - n) / 2].
+  const int64_t total = static_cast<int64_t>(n) * n;
+  const int64_t p_lo = total % 2 == 1 ? total / 2 : total / 2 - 1, p_hi = total / 2;
+  auto value = [&](int64_t p, double selected) { return p < n ? 0.0 : selected; };
+  const auto k = [&](int64_t p) { return static_cast<size_t>(p < n ? 0 : (p - n) / 2); };
+  if (lower.empty()) return 0.0;
+  const auto [a, b] = select_two(lower, k(p_lo), k(p_hi));
+  const double lo = value(p_lo, a), hi = value(p_hi, b);
+  return total % 2 == 1 ? hi : 0.5 * (lo + hi);
+}
+
+double median_all_entries(const Eigen::MatrixXd& d) {
+  const Eigen::Index n = d.rows();
+  std::vector<double> lower;
+  lower.reserve(static_cast<size_t>(n * (n - 1) / 2));
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = j + 1; i < n; ++i) lower.push_back(d(i, j));
+  return median_from_pairs(lower, n);
+}
+
+// Strictly lower triangle of an n x n matrix packed column by column: column j
+// (rows j+1 .. n-1) starts at packed_start(j).
+inline size_t packed_start(Eigen::Index j, Eigen::Index n) {
+  return static_cast<size_t>(j) * static_cast<size_t>(2 * n - j - 1) / 2;
+}
+
+// Squared distances between the rows of x (features centred first), strictly
+// lower triangle packed, each gram tile turned into distances as it is formed.
+std::vector<double> packed_squared_distances(const Eigen::MatrixXd& x, bool mixed) {
+  const Eigen::MatrixXd c = centered(x);
+  const Eigen::Index n = c.rows();
+  const Eigen::VectorXd sq = c.rowwise().squaredNorm();
+  std::vector<double> p(static_cast<size_t>(n) * static_cast<size_t>(n - 1) / 2);
+  for_each_row_gram_tile(c, mixed, [&](Eigen::Index i0, Eigen::Index j0, const Eigen::MatrixXd& tile) {
+    const Eigen::Index ni = tile.rows(), nj = tile.cols();
+    for (Eigen::Index col = 0; col < nj; ++col) {
+      const Eigen::Index j = j0 + col, r0 = i0 == j0 ? col + 1 : 0, len = ni - r0;
+      if (len <= 0) continue;
+      Eigen::Map<Eigen::ArrayXd> out(p.data() + packed_start(j, n) + (i0 + r0 - j - 1), len);
+      out = ((sq.segment(i0 + r0, len).array() + sq(j)) - 2.0 * tile.col(col).tail(len).array()).cwiseMax(0.0);
+    }
+  });
+  return p;
+}
+
+// Squared distances between rows, N x N.
 // Squared distances between rows, N x N.
 Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& x) {
   Eigen::MatrixXd g = row_gram(centered(x));
@@ -122,6 +199,35 @@ KernelSums rbf_kernel_sums(const Eigen::MatrixXd& dx, double gx, const Eigen::Ma
   return s;
 }
 
+// The same sums from the packed lower-triangle distances of X and Y (each
+// off-diagonal pair once, so every exp is taken once).
+KernelSums rbf_kernel_sums_packed(const std::vector<double>& dx, double gx, const std::vector<double>& dy, double gy,
+                                  Eigen::Index n) {
+  KernelSums s;
+  s.rk = Eigen::VectorXd::Zero(n), s.rl = Eigen::VectorXd::Zero(n);
+  double kl = 0, kk = 0, ll = 0;
+#pragma omp parallel reduction(+ : kl, kk, ll)
+  {
+    Eigen::VectorXd rk = Eigen::VectorXd::Zero(n), rl = Eigen::VectorXd::Zero(n);
+    Eigen::ArrayXd kb(n), lb(n);
+#pragma omp for schedule(dynamic, 32) nowait
+    for (Eigen::Index j = 0; j < n - 1; ++j) {
+      const Eigen::Index len = n - j - 1;
+      const size_t off = packed_start(j, n);
+      auto k = kb.head(len), l = lb.head(len);
+      k = (Eigen::Map<const Eigen::ArrayXd>(dx.data() + off, len) * -gx).exp();
+      l = (Eigen::Map<const Eigen::ArrayXd>(dy.data() + off, len) * -gy).exp();
+      kl += (k * l).sum(), kk += k.square().sum(), ll += l.square().sum();
+      rk(j) += k.sum(), rl(j) += l.sum();
+      rk.tail(len).array() += k, rl.tail(len).array() += l;
+    }
+#pragma omp critical
+    s.rk += rk, s.rl += rl;
+  }
+  s.kl = 2 * kl, s.kk = 2 * kk, s.ll = 2 * ll;
+  return s;
+}
+
 // tr(K H L H) from sums over off-diagonal entries, with diagonals dk, dl (scalars).
 double biased_hsic(double kl, const Eigen::VectorXd& rk, const Eigen::VectorXd& rl, double dk, double dl, double n) {
   const Eigen::ArrayXd ck = rk.array() + dk, cl = rl.array() + dl;  // full column sums
@@ -133,16 +239,31 @@ double unbiased_hsic_sums(double kl, const Eigen::VectorXd& rk, const Eigen::Vec
   return (kl + rk.sum() * rl.sum() / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * rk.dot(rl)) / (n * (n - 3));
 }
 
-double rbf_gamma(const Eigen::MatrixXd& d, double scale) {
-  const double median = median_all_entries(d);
+double gamma_from_median(double median, double scale) {
   if (!(median > 0)) throw std::invalid_argument("RBF CKA: the median squared distance is 0 (most rows identical)");
   return 1.0 / (2.0 * scale * scale * median);
 }
+
+double rbf_gamma(const Eigen::MatrixXd& d, double scale) { return gamma_from_median(median_all_entries(d), scale); }
 
 }  // namespace
 
 double linear_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, bool debiased, bool mixed) {
   require_pair(x, y, debiased ? 4 : 2, debiased ? "debiased CKA" : "CKA");
+  const Eigen::Index dx = x.cols(), dy = y.cols();
+  if (mixed && !debiased && dx + dy <= x.rows()) {
+    // Centre in double and round once to float, straight into [X Y].
+    // One read of each column (contiguous): its mean, then centred and rounded.
+    Eigen::MatrixXf zf(x.rows(), dx + dy);
+#pragma omp parallel for schedule(static)
+    for (Eigen::Index j = 0; j < dx + dy; ++j) {
+      const auto col = j < dx ? x.col(j) : y.col(j - dx);
+      zf.col(j) = (col.array() - col.mean()).cast<float>().matrix();
+    }
+    const Eigen::MatrixXd g = column_gram_mixed(zf);
+    const double xx = g.topLeftCorner(dx, dx).squaredNorm(), yy = g.bottomRightCorner(dy, dy).squaredNorm();
+    return g.bottomLeftCorner(dy, dx).squaredNorm() / std::sqrt(xx * yy);
+  }
   const Eigen::MatrixXd xc = centered(x), yc = centered(y);
   const CrossNorms c = cross_norms(xc, yc, mixed);
   if (!debiased) return c.xy / std::sqrt(c.xx * c.yy);
@@ -154,15 +275,15 @@ double linear_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, bool debia
   return hxy / std::sqrt(hxx * hyy);
 }
 
-double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale, bool debiased) {
+double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale, bool debiased, bool mixed) {
   require_pair(x, y, debiased ? 4 : 2, debiased ? "debiased CKA" : "CKA");
   if (!(scale > 0)) throw std::invalid_argument("--rbf-scale must be > 0");
-  const double n = static_cast<double>(x.rows());
-  const Eigen::MatrixXd dx = squared_distances(x);
-  const double gx = rbf_gamma(dx, scale);
-  const Eigen::MatrixXd dy = squared_distances(y);
-  const double gy = rbf_gamma(dy, scale);
-  const KernelSums s = rbf_kernel_sums(dx, gx, dy, gy);
+  const Eigen::Index rows = x.rows();
+  const double n = static_cast<double>(rows);
+  const std::vector<double> dx = packed_squared_distances(x, mixed), dy = packed_squared_distances(y, mixed);
+  const double gx = gamma_from_median(median_from_pairs(dx, rows), scale);
+  const double gy = gamma_from_median(median_from_pairs(dy, rows), scale);
+  const KernelSums s = rbf_kernel_sums_packed(dx, gx, dy, gy, rows);
   if (debiased) {
     return unbiased_hsic_sums(s.kl, s.rk, s.rl, n) /
            std::sqrt(unbiased_hsic_sums(s.kk, s.rk, s.rk, n) * unbiased_hsic_sums(s.ll, s.rl, s.rl, n));

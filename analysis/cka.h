@@ -10,7 +10,8 @@
 //   debiased: the unbiased HSIC estimator of Song et al. 2012 (needs n >= 4)
 //   minibatch: Nguyen, Raghu & Kornblith 2021: unbiased HSIC averaged over minibatches
 //            of a seeded random order, CKA = mean HSIC(K,L) / sqrt(mean HSIC(K,K) mean HSIC(L,L))
-// All sums in double; features centred first. Throws std::invalid_argument when
+// All sums in double (with mixed: float32 products over blocks of 128-256 terms, each
+// block's sum added in double); features centred first. Throws std::invalid_argument when
 // the row counts differ or n is too small.
 #pragma once
 #include <cstdint>
@@ -25,13 +26,22 @@ enum class CkaKernel { linear, rbf };
 CkaKernel parse_cka_kernel(const std::string& name);  // "linear" or "rbf"
 
 // Linear CKA in feature space (O(N D^2)); debiased uses Song's estimator in its
-// feature-space form. mixed: the D x D products in float32 over chunks of 1024
-// examples, summed in double (column_gram; ~2x faster, agrees with the all-double
-// value to ~1e-8 in our tests; off by default, the issue asks for sums in double).
+// feature-space form. mixed: the D x D products in float32 over blocks of 256
+// examples, each block summed into double (column_gram_mixed on [X Y] centred in
+// double and rounded once; ~1.5-2x faster, agrees with the all-double value to
+// ~1e-8; off by default in the library, ml-analyze's --precision auto picks it
+// for large inputs).
 double linear_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, bool debiased = false, bool mixed = false);
 
-// RBF CKA; forms the N x N distances, never the centred kernels.
-double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale, bool debiased = false);
+// RBF CKA; forms the N(N-1)/2 pairwise distances (packed lower triangle, each
+// gram tile turned into distances as it is formed), never the kernels: one pass
+// of exp over each pair gives every sum the (biased or unbiased) HSICs need.
+// mixed: the gram products as float32 GEMMs over blocks of 128 features summed in
+// double (analysis/gram.h; ~2x faster). The distances then carry ~1e-7 of the
+// squared row norms, the bandwidth (a median of them) likewise, and CKA moves by
+// ~1e-8 (measured: N = 5000, D = 512, see benchmarks/RESULTS.md).
+double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale, bool debiased = false,
+               bool mixed = false);
 
 // Minibatch CKA over batches of `batch` rows of a random order drawn from seed
 // (the last, smaller batch is used when it has >= 4 rows). Unbiased HSIC per batch.

@@ -4,41 +4,108 @@
 #include "analysis/gram.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include <omp.h>
 
 namespace ml {
 
-Eigen::MatrixXd row_gram(const Eigen::MatrixXd& a) {
-  const Eigen::Index n = a.rows();
-  // Samples as columns: each block product reads contiguous columns.
-  const Eigen::MatrixXd at = a.transpose();
-  Eigen::MatrixXd g(n, n);
-  constexpr Eigen::Index kBlock = 384;
-  const Eigen::Index blocks = (n + kBlock - 1) / kBlock;
+namespace {
+
+std::vector<std::pair<Eigen::Index, Eigen::Index>> lower_tiles(Eigen::Index n, Eigen::Index block) {
+  const Eigen::Index blocks = (n + block - 1) / block;
   std::vector<std::pair<Eigen::Index, Eigen::Index>> tasks;
   for (Eigen::Index bi = 0; bi < blocks; ++bi)
-    for (Eigen::Index bj = 0; bj <= bi; ++bj) tasks.emplace_back(bi, bj);
+    for (Eigen::Index bj = 0; bj <= bi; ++bj) tasks.emplace_back(bi * block, bj * block);
+  return tasks;
+}
+
+}  // namespace
+
+void for_each_row_gram_tile(const Eigen::MatrixXd& a, bool mixed, const GramTileFn& fn) {
+  const Eigen::Index n = a.rows(), d = a.cols();
+  constexpr Eigen::Index kBlock = 256;
+  const auto tasks = lower_tiles(n, kBlock);
+  // Samples as columns: each block product reads contiguous columns.
+  Eigen::MatrixXd at;
+  Eigen::MatrixXf atf;
+  if (mixed)
+    atf = a.transpose().cast<float>();
+  else
+    at = a.transpose();
   // Inside the parallel region Eigen runs each product on one thread.
-#pragma omp parallel for schedule(dynamic, 1)
-  for (size_t t = 0; t < tasks.size(); ++t) {
-    const Eigen::Index i0 = tasks[t].first * kBlock, j0 = tasks[t].second * kBlock;
-    const Eigen::Index ni = std::min(kBlock, n - i0), nj = std::min(kBlock, n - j0);
-    g.block(i0, j0, ni, nj).noalias() = at.middleCols(i0, ni).transpose() * at.middleCols(j0, nj);
+#pragma omp parallel
+  {
+    Eigen::MatrixXd tile;
+    Eigen::MatrixXf part;
+#pragma omp for schedule(dynamic, 1)
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      const Eigen::Index i0 = tasks[t].first, j0 = tasks[t].second;
+      const Eigen::Index ni = std::min(kBlock, n - i0), nj = std::min(kBlock, n - j0);
+      if (!mixed) {
+        tile.noalias() = at.middleCols(i0, ni).transpose() * at.middleCols(j0, nj);
+      } else {
+        tile.setZero(ni, nj);
+        for (Eigen::Index k0 = 0; k0 < d; k0 += kMixedBlock) {
+          const Eigen::Index kb = std::min(kMixedBlock, d - k0);
+          part.noalias() = atf.block(k0, i0, kb, ni).transpose() * atf.block(k0, j0, kb, nj);
+          tile += part.cast<double>();
+        }
+      }
+      fn(i0, j0, tile);
+    }
+  }
+}
+
+Eigen::MatrixXd row_gram(const Eigen::MatrixXd& a, bool mixed) {
+  Eigen::MatrixXd g(a.rows(), a.rows());
+  for_each_row_gram_tile(a, mixed, [&](Eigen::Index i0, Eigen::Index j0, const Eigen::MatrixXd& tile) {
+    const Eigen::Index ni = tile.rows(), nj = tile.cols();
     if (i0 != j0) {
-      g.block(j0, i0, nj, ni) = g.block(i0, j0, ni, nj).transpose();
+      g.block(i0, j0, ni, nj) = tile;
+      g.block(j0, i0, nj, ni) = tile.transpose();
     } else {
       // A GEMM's register tiles sum (a, b) and (b, a) in different orders:
       // make the diagonal block exactly symmetric.
-      auto d = g.block(i0, i0, ni, ni);
-      d.triangularView<Eigen::StrictlyUpper>() = d.transpose();
+      auto blk = g.block(i0, i0, ni, ni);
+      blk.triangularView<Eigen::Lower>() = tile;
+      blk.triangularView<Eigen::StrictlyUpper>() = tile.transpose();
     }
-  }
+  });
   return g;
 }
 
+Eigen::MatrixXd column_gram_mixed(const Eigen::MatrixXf& zf) {
+  const Eigen::Index n = zf.rows(), d = zf.cols();
+  // Row panels of the lower triangle: panel p is G(i0 .. i0+ni, 0 .. i0+ni), one
+  // wide product per block of examples (only the upper half of the diagonal
+  // block is wasted: ~53% of the full d x d flops at d = 1024).
+  constexpr Eigen::Index kPanel = 64;
+  const Eigen::Index panels = (d + kPanel - 1) / kPanel;
+  Eigen::MatrixXd total(d, d);
+#pragma omp parallel
+  {
+    Eigen::MatrixXd acc;
+    Eigen::MatrixXf part;
+#pragma omp for schedule(dynamic, 1)
+    for (Eigen::Index p = panels - 1; p >= 0; --p) {  // the widest first
+      const Eigen::Index i0 = p * kPanel, ni = std::min(kPanel, d - i0), w = i0 + ni;
+      acc.setZero(ni, w);
+      for (Eigen::Index r0 = 0; r0 < n; r0 += kMixedColumnBlock) {
+        const Eigen::Index m = std::min(kMixedColumnBlock, n - r0);
+        part.noalias() = zf.block(r0, i0, m, ni).transpose() * zf.leftCols(w).middleRows(r0, m);
+        acc += part.cast<double>();
+      }
+      total.block(i0, 0, ni, w) = acc;
+    }
+  }
+  total.triangularView<Eigen::StrictlyUpper>() = total.transpose();
+  return total;
+}
+
 Eigen::MatrixXd column_gram(const Eigen::MatrixXd& z, bool mixed) {
+  if (mixed) return column_gram_mixed(z.cast<float>());
   const Eigen::Index n = z.rows(), d = z.cols();
   Eigen::MatrixXd total = Eigen::MatrixXd::Zero(d, d);
 #pragma omp parallel
@@ -46,20 +113,7 @@ Eigen::MatrixXd column_gram(const Eigen::MatrixXd& z, bool mixed) {
     const Eigen::Index threads = omp_get_num_threads(), t = omp_get_thread_num();
     const Eigen::Index r0 = n * t / threads, r1 = n * (t + 1) / threads;
     Eigen::MatrixXd acc = Eigen::MatrixXd::Zero(d, d);
-    if (mixed) {
-      constexpr Eigen::Index kChunk = 1024;
-      Eigen::MatrixXf part(d, d);
-      Eigen::MatrixXf rows;
-      for (Eigen::Index c0 = r0; c0 < r1; c0 += kChunk) {
-        const Eigen::Index m = std::min(kChunk, r1 - c0);
-        rows = z.middleRows(c0, m).cast<float>();
-        part.setZero();
-        part.selfadjointView<Eigen::Lower>().rankUpdate(rows.transpose());
-        acc.triangularView<Eigen::Lower>() += part.cast<double>();
-      }
-    } else if (r1 > r0) {
-      acc.selfadjointView<Eigen::Lower>().rankUpdate(z.middleRows(r0, r1 - r0).transpose());
-    }
+    if (r1 > r0) acc.selfadjointView<Eigen::Lower>().rankUpdate(z.middleRows(r0, r1 - r0).transpose());
 #pragma omp critical
     total.triangularView<Eigen::Lower>() += acc;
   }

@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "analysis/rdm.h"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -38,42 +39,53 @@ void normalize_rows(Eigen::MatrixXd& x, const std::string& what, const std::stri
   x.array().colwise() /= norms.array();
 }
 
-// 1 - G, clamped to [0, 2], zero diagonal. In place.
-void one_minus(Eigen::MatrixXd& g) {
-  const Eigen::Index n = g.rows();
-#pragma omp parallel for schedule(static)
-  for (Eigen::Index j = 0; j < n; ++j) {
-    auto col = g.col(j);
-    col = (1.0 - col.array()).cwiseMax(0.0).cwiseMin(2.0).matrix();
-    col(j) = 0.0;
-  }
+// 1 - G of the rows of c (unit norm), clamped to [0, 2], zero diagonal: each gram
+// tile is turned into its RDM block and written, with its mirror, as it is done
+// (no further pass over the n x n result).
+Eigen::MatrixXd one_minus_gram(const Eigen::MatrixXd& c, bool mixed) {
+  const Eigen::Index n = c.rows();
+  Eigen::MatrixXd r(n, n);
+  for_each_row_gram_tile(c, mixed, [&](Eigen::Index i0, Eigen::Index j0, const Eigen::MatrixXd& tile) {
+    const Eigen::Index ni = tile.rows(), nj = tile.cols();
+    if (i0 != j0) {
+      auto blk = r.block(i0, j0, ni, nj);
+      blk = (1.0 - tile.array()).cwiseMax(0.0).cwiseMin(2.0).matrix();
+      r.block(j0, i0, nj, ni) = blk.transpose();
+      return;
+    }
+    for (Eigen::Index col = 0; col < nj; ++col) {
+      r(i0 + col, j0 + col) = 0.0;
+      for (Eigen::Index row = col + 1; row < ni; ++row) {
+        const double v = std::min(std::max(1.0 - tile(row, col), 0.0), 2.0);
+        r(i0 + row, j0 + col) = v;
+        r(j0 + col, i0 + row) = v;
+      }
+    }
+  });
+  return r;
 }
 
 }  // namespace
 
-Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance) {
+Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance, bool mixed) {
   if (x.rows() < 1 || x.cols() < 1) throw std::invalid_argument("RDM of an empty matrix");
   switch (distance) {
     case RdmDistance::correlation: {
       Eigen::MatrixXd c = x.colwise() - x.rowwise().mean();
       normalize_rows(c, "correlation", "has zero variance");
-      Eigen::MatrixXd g = row_gram(c);
-      one_minus(g);
-      return g;
+      return one_minus_gram(c, mixed);
     }
     case RdmDistance::cosine: {
       Eigen::MatrixXd c = x;
       normalize_rows(c, "cosine", "is all zeros");
-      Eigen::MatrixXd g = row_gram(c);
-      one_minus(g);
-      return g;
+      return one_minus_gram(c, mixed);
     }
     case RdmDistance::euclidean: {
       // Distances do not change when every row moves by the same vector;
       // centring the columns first keeps the norms small and the
       // cancellation in |a|^2 + |b|^2 - 2 a.b mild.
       const Eigen::MatrixXd c = x.rowwise() - x.colwise().mean();
-      Eigen::MatrixXd g = row_gram(c);
+      Eigen::MatrixXd g = row_gram(c, mixed);
       gram_to_squared_distances(g);
       g /= static_cast<double>(x.cols());
       return g;

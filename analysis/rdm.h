@@ -4,7 +4,16 @@
 //   cosine       1 - cos(angle) between two rows
 // Rows are conditions (images or classes), columns features. Sums in double;
 // squared distances that rounding makes negative are clamped to 0; the
-// diagonal is exactly 0.
+// diagonal is exactly 0; the matrix is exactly symmetric.
+//
+// Precision (issue 8): mixed = false forms the N x N products in double. mixed =
+// true forms them as float32 GEMMs over blocks of 128 features, each block added
+// in double (analysis/gram.h): about twice as fast, and for correlation and
+// cosine (rows centred / normalised in double first, values in [0, 2]) every
+// entry within ~1e-7 of the all-double RDM (max 9.2e-8 measured at N = 10000,
+// D = 512, see benchmarks/RESULTS.md). For euclidean the error is relative (~1e-7 of the
+// squared row norms), so it scales with the data. ml-analyze picks mixed for
+// large correlation/cosine RDMs (--precision auto); the library default is double.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -23,7 +32,7 @@ std::string rdm_distance_name(RdmDistance d);
 
 // N x N RDM of the rows of x. correlation/cosine throw std::invalid_argument
 // naming the first row with zero variance / zero norm (the distance is undefined).
-Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance);
+Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance, bool mixed = false);
 
 // The mean row per class (classes in ascending order, written to classes).
 // labels.size() must equal x.rows().

@@ -10,7 +10,8 @@ numpy's BLAS), side by side in one run on the same random float32 data:
 numpy: the median of --repeats in-process timings of the computation alone
 (the arrays are already in memory, as float64). ml-analyze: the median of its
 own --time "compute" figure (the .npy already read), and of the whole process
-wall time (start-up, reading the float32 .npy, writing the CSV/.npy). Results must agree to 1e-6
+wall time (start-up, reading the float32 .npy, writing the CSV/.npy), with its
+default --precision auto (mixed at these sizes) and with --precision double. Results must agree to 1e-6
 (the RDM: max |difference| over every entry). Prints a markdown table.
 Usage: analysis_vs_numpy.py --analyze BUILD/ml-analyze [--repeats 3] [--quick]
 """
@@ -131,35 +132,44 @@ def main():
         a5, b5 = a64[:n_small], b64[:n_small]
         exe = [args.analyze]
 
+        # ml-analyze's default (--precision auto: mixed at these sizes) and --precision double,
+        # each against the same numpy timing and result.
+        variants = (("", []), (", ml-analyze --precision double", ["--precision", "double"]))
+
         # 1. correlation RDM
         t_np, ref = time_numpy(lambda: rdm_correlation(a64), args.repeats)
-        rdm_out = os.path.join(tmp, "rdm.npy")
-        t_c, t_w, _ = time_analyze(exe + ["rdm", paths["A"], "--distance", "correlation", "--npy", rdm_out],
-                                   args.repeats)
-        got = np.load(rdm_out, mmap_mode="r")
         ref[np.diag_indices_from(ref)] = 0  # ml-analyze's diagonal is exactly 0
-        diff = float(np.max(np.abs(np.asarray(got) - ref)))
-        del got, ref
-        rows.append(("correlation RDM", f"N={n_big} D={d}", t_np, t_c, t_w, diff))
+        rdm_out = os.path.join(tmp, "rdm.npy")
+        for label, extra in variants:
+            t_c, t_w, _ = time_analyze(exe + ["rdm", paths["A"], "--distance", "correlation", "--npy", rdm_out] +
+                                       extra, args.repeats)
+            got = np.load(rdm_out, mmap_mode="r")
+            diff = float(np.max(np.abs(np.asarray(got) - ref)))
+            del got
+            os.remove(rdm_out)
+            rows.append(("correlation RDM" + label, f"N={n_big} D={d}", t_np, t_c, t_w, diff))
+        del ref
 
         # 2. linear CKA
         t_np, ref = time_numpy(lambda: feature_space_linear_cka(a64, b64), args.repeats)
-        t_c, t_w, out = time_analyze(exe + ["cka", paths["A"], paths["B"]], args.repeats)
-        rows.append(("linear CKA", f"N={n_big} D={d}", t_np, t_c, t_w, abs(csv_value(out) - ref)))
-        t_c, t_w, out = time_analyze(exe + ["cka", paths["A"], paths["B"], "--precision", "mixed"], args.repeats)
-        rows.append(("linear CKA, ml-analyze --precision mixed", f"N={n_big} D={d}", t_np, t_c, t_w,
-                     abs(csv_value(out) - ref)))
+        for label, extra in variants:
+            t_c, t_w, out = time_analyze(exe + ["cka", paths["A"], paths["B"]] + extra, args.repeats)
+            rows.append(("linear CKA" + label, f"N={n_big} D={d}", t_np, t_c, t_w, abs(csv_value(out) - ref)))
 
         # 3. RBF CKA, scale 0.5
         t_np, ref = time_numpy(lambda: cka(gram_rbf(a5, 0.5), gram_rbf(b5, 0.5)), args.repeats)
-        t_c, t_w, out = time_analyze(exe + ["cka", paths["A5"], paths["B5"], "--kernel", "rbf", "--rbf-scale", "0.5"],
-                                     args.repeats)
-        rows.append(("RBF CKA (scale 0.5)", f"N={n_small} D={d}", t_np, t_c, t_w, abs(csv_value(out) - ref)))
+        for label, extra in variants:
+            t_c, t_w, out = time_analyze(exe + ["cka", paths["A5"], paths["B5"], "--kernel", "rbf", "--rbf-scale", "0.5"] +
+                                         extra, args.repeats)
+            rows.append(("RBF CKA (scale 0.5)" + label, f"N={n_small} D={d}", t_np, t_c, t_w,
+                         abs(csv_value(out) - ref)))
 
         # 4. debiased linear CKA (the tutorial's N x N form)
         t_np, ref = time_numpy(lambda: cka(gram_linear(a5), gram_linear(b5), debiased=True), args.repeats)
-        t_c, t_w, out = time_analyze(exe + ["cka", paths["A5"], paths["B5"], "--debiased"], args.repeats)
-        rows.append(("debiased linear CKA", f"N={n_small} D={d}", t_np, t_c, t_w, abs(csv_value(out) - ref)))
+        for label, extra in variants:
+            t_c, t_w, out = time_analyze(exe + ["cka", paths["A5"], paths["B5"], "--debiased"] + extra, args.repeats)
+            rows.append(("debiased linear CKA" + label, f"N={n_small} D={d}", t_np, t_c, t_w,
+                         abs(csv_value(out) - ref)))
 
     print("| analysis | size | numpy (s) | ml-analyze compute (s) | ml-analyze process (s) | speed-up (compute) "
           "| speed-up (process) | max abs diff |")

@@ -107,6 +107,16 @@ TEST_CASE("ml-analyze cka: the tutorial's fixtures, every kernel option", "[cli]
   CHECK(std::fabs(value_of(deb.out, {"cka_linear_debiased"}) - 0.5134564895) < 1e-9);
   const Run mb = analyze("cka " + fx + "X.npy " + fx + "Y.npy --minibatch 100", dir);
   CHECK(std::fabs(value_of(mb.out, {"cka_linear_minibatch"}) - 0.5134564895) < 1e-9);  // one batch = debiased
+  // --precision: auto (the default) keeps these small inputs in double; mixed is within 1e-7.
+  for (const char* p : {"double", "mixed"}) {
+    INFO(p);
+    const Run l = analyze("cka " + fx + "X.npy " + fx + "Y.npy --precision " + p, dir);
+    REQUIRE(l.status == 0);
+    CHECK(std::fabs(value_of(l.out, {"cka_linear"}) - 0.5576132566) < (std::string(p) == "mixed" ? 1e-7 : 1e-9));
+    const Run r = analyze("cka " + fx + "X.npy " + fx + "Y.npy --kernel rbf --precision " + p, dir);
+    REQUIRE(r.status == 0);
+    CHECK(std::fabs(value_of(r.out, {"cka_rbf"}) - 0.6548311823) < (std::string(p) == "mixed" ? 1e-7 : 1e-9));
+  }
 }
 
 TEST_CASE("ml-analyze cka-matrix: layers.txt order, non-layer files skipped", "[cli]") {
@@ -185,6 +195,8 @@ TEST_CASE("ml-analyze: bad input is one line and a non-zero exit", "[cli]") {
       {"rdm " + dir.file("missing.npy"), "missing.npy"},
       {"compare-rdm " + dir.file("a.npy") + " " + dir.file("a.npy"), "not a square RDM"},
       {"cka " + dir.file("a.npy") + " " + dir.file("a.npy") + " --kernel poly", "poly"},
+      {"cka " + dir.file("a.npy") + " " + dir.file("a.npy") + " --precision half", "--precision 'half'"},
+      {"rdm " + dir.file("a.npy") + " --precision half", "--precision 'half'"},
       {"cka " + dir.file("a.npy"), "no B.npy"},
       {"rdm " + dir.file("a.npy") + " --by-class", "--labels"},
       {"cka-matrix " + dir.file("a.npy") + " " + dir.path.string(), "not a directory"},
