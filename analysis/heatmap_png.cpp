@@ -17,9 +17,7 @@
 
 namespace ml {
 
-namespace {
-
-void save_png(const std::string& path, const std::vector<unsigned char>& rgb, int width, int height) {
+void write_rgb_png(const std::string& path, const std::vector<unsigned char>& rgb, int width, int height) {
   std::string bytes;
   auto sink = [](void* context, void* data, int size) {
     static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
@@ -28,8 +26,6 @@ void save_png(const std::string& path, const std::vector<unsigned char>& rgb, in
     throw std::runtime_error(path + ": PNG encoding failed");
   write_text_atomically(path, bytes);
 }
-
-}  // namespace
 
 void viridis_rgb(double t, unsigned char* rgb) {
   // viridis sampled at 0, 1/8, ..., 1 (matplotlib's table), linearly interpolated.
@@ -71,7 +67,7 @@ void write_heatmap_png(const std::string& path, const Eigen::MatrixXd& m, double
       const double v = b(y / scale, x / scale);
       viridis_rgb(span > 0 ? (v - vmin) / span : 0.5, &rgb[(static_cast<size_t>(y) * width + x) * 3]);
     }
-  save_png(path, rgb, width, height);
+  write_rgb_png(path, rgb, width, height);
 }
 
 void write_scatter_png(const std::string& path, const Eigen::MatrixXd& points, const std::vector<int64_t>& groups,
@@ -108,7 +104,7 @@ void write_scatter_png(const std::string& path, const Eigen::MatrixXd& points, c
         for (int k = 0; k < 3; ++k) px[k] = edge ? static_cast<unsigned char>(c[k] / 2) : c[k];
       }
   }
-  save_png(path, rgb, size, size);
+  write_rgb_png(path, rgb, size, size);
 }
 
 }  // namespace ml

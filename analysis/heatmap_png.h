@@ -11,6 +11,10 @@
 
 namespace ml {
 
+// An RGB image (width x height x 3 bytes, row-major) as a PNG, written
+// atomically; throws std::runtime_error naming path on failure.
+void write_rgb_png(const std::string& path, const std::vector<unsigned char>& rgb, int width, int height);
+
 // viridis(t) for t in [0, 1] (clamped), into rgb[0..2].
 void viridis_rgb(double t, unsigned char* rgb);
 

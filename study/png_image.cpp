@@ -4,27 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#define STB_IMAGE_WRITE_STATIC  // private copy: no clash with another user of stb in the library
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-
-#include "engine/atomic_file.h"
+#include "analysis/heatmap_png.h"
 
 namespace ml {
-
-namespace {
-
-void save_png(const std::string& path, const std::vector<unsigned char>& rgb, int width, int height) {
-  std::string bytes;
-  auto sink = [](void* context, void* data, int size) {
-    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
-  };
-  if (!stbi_write_png_to_func(sink, &bytes, width, height, 3, rgb.data(), width * 3))
-    throw std::runtime_error(path + ": PNG encoding failed");
-  write_text_atomically(path, bytes);
-}
-
-}  // namespace
 
 void write_filter_grid_png(const std::string& path, const std::vector<float>& weights, int K, int C, int R,
                            int scale) {
@@ -57,7 +39,7 @@ void write_filter_grid_png(const std::string& path, const std::vector<float>& we
       }
     }
   }
-  save_png(path, rgb, width, height);
+  write_rgb_png(path, rgb, width, height);
 }
 
 }  // namespace ml
