@@ -62,4 +62,19 @@ struct TempDir {
   std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
+// The message of the exception of type E that f throws; checks it is one line.
+template <class E, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    const std::string msg = e.what();
+    INFO(msg);
+    CHECK(msg.find('\n') == std::string::npos);
+    return msg;
+  }
+  FAIL("no exception thrown");
+  return "";
+}
+
 }  // namespace ml_test

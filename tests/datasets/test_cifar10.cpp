@@ -18,6 +18,8 @@ using ml_test::TempDir;
 
 namespace {
 
+using ml_test::error_of;
+
 constexpr int kPlane = 32 * 32;
 
 // Record r of the whole set (counted across files): label (r * 3) % 10, pixel
@@ -46,20 +48,6 @@ void write_cifar(const fs::path& dir) {
     first += counts[b];
   }
   write_batch((dir / "test_batch.bin").string(), 100, 3);
-}
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    INFO(msg);
-    CHECK(msg.find('\n') == std::string::npos);
-    return msg;
-  }
-  FAIL("no exception thrown");
-  return "";
 }
 
 void check_records(const ml::Dataset& d, int first_record, int n) {

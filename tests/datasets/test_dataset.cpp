@@ -19,6 +19,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
+using ml_test::error_of;
+
 using ml_test::TempDir;
 
 void write_idx(const std::string& path, const std::vector<int>& dims, const std::vector<uint8_t>& data,
@@ -50,21 +52,6 @@ void write_split(const TempDir& dir, const std::string& prefix, int n, int h, in
   }
   write_idx(dir.file(prefix + "-images-idx3-ubyte"), {n, h, w}, images, gzip);
   write_idx(dir.file(prefix + "-labels-idx1-ubyte"), {n}, labels, gzip);
-}
-
-// The message of the exception of type E that f throws; checks it is one line.
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    INFO(msg);
-    CHECK(msg.find('\n') == std::string::npos);
-    return msg;
-  }
-  FAIL("no exception thrown");
-  return "";
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ using ml_test::TempDir;
 
 namespace {
 
+using ml_test::error_of;
+
 // An h x w image with `channels` interleaved bytes per pixel, every pixel `rgb`
 // (only the first `channels` values used); PNG or JPEG by the extension.
 void write_image(const fs::path& path, int h, int w, int channels, std::vector<uint8_t> rgb) {
@@ -40,20 +42,6 @@ void write_text(const fs::path& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);
   f << text;
   REQUIRE(f.good());
-}
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    const std::string msg = e.what();
-    INFO(msg);
-    CHECK(msg.find('\n') == std::string::npos);
-    return msg;
-  }
-  FAIL("no exception thrown");
-  return "";
 }
 
 // Every value of image i of d (all channels).
