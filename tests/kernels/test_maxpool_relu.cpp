@@ -44,6 +44,37 @@ TEST_CASE("maxpool2d forward and backward against a naive window scan", "[maxpoo
   }
 }
 
+TEST_CASE("maxpool2d keeps the first maximum on ties and propagates NaN", "[maxpool]") {
+  for (int k : {2, 3}) {
+    ml::Pool2dShape s;
+    s.N = 1, s.C = 1, s.H = 6, s.W = 6, s.kernel = k, s.stride = k;
+    const int P = s.P(), Q = s.Q();
+    // Values drawn from {0, 1}: almost every window ties, and the answer is the
+    // first 1 in row-major window order (or the window's first element if all 0).
+    std::vector<float> x(36);
+    for (int i = 0; i < 36; ++i) x[i] = static_cast<float>((i * 7 + i / 5) % 3 == 0);
+    std::vector<float> y(P * Q);
+    std::vector<int32_t> arg(P * Q);
+    ml::maxpool2d_forward_cpu(y.data(), arg.data(), x.data(), s);
+    for (int p = 0; p < P; ++p)
+      for (int q = 0; q < Q; ++q) {
+        int expect = p * k * 6 + q * k;
+        for (int r = 0; r < k && x[expect] == 0.0f; ++r)
+          for (int t = 0; t < k; ++t)
+            if (x[(p * k + r) * 6 + q * k + t] == 1.0f) {
+              expect = (p * k + r) * 6 + q * k + t;
+              break;
+            }
+        CHECK(arg[p * Q + q] == expect);
+        CHECK(y[p * Q + q] == x[expect]);
+      }
+    x[1 * 6 + 1] = NAN;  // last element of the first 2x2 window, inside the first 3x3 one
+    ml::maxpool2d_forward_cpu(y.data(), arg.data(), x.data(), s);
+    CHECK(std::isnan(y[0]));
+    CHECK(arg[0] == 7);
+  }
+}
+
 TEST_CASE("relu forward and backward", "[relu]") {
   auto x = random_vector(1001, 3);
   auto dy = random_vector(1001, 4);
