@@ -15,6 +15,7 @@
 #include "analysis/human.h"
 #include "analysis/matrix_io.h"
 #include "engine/atomic_file.h"
+#include "study/plan.h"
 #include "study/report_html.h"
 #include "study/representations.h"
 #include "study/run_data.h"
@@ -279,6 +280,16 @@ void collect_study(const std::string& dir) {
                 " probe images. The numbers show the pipeline and the first trends, not the paper-scale results "
                 "(<code>ml-study --preset full</code>, meant for a GPU). Every run starts from the same initial "
                 "weights (same seed), so after little training the networks are still alike.");
+    std::string cheaper;
+    const auto rules = study.value("rules", std::vector<std::string>{});
+    for (const auto& [rule, flags] : quick_rule_settings()) {
+      if (std::find(rules.begin(), rules.end(), rule) != rules.end())
+        cheaper += std::string(cheaper.empty() ? "" : "; ") + html_escape(rule) + " <code>" + html_escape(flags) +
+                   "</code>";
+    }
+    if (!cheaper.empty())
+      notes += note_html("To fit the quick budget, the costliest rules train with cheaper settings than their "
+                         "defaults (which the full preset uses): " + cheaper + ".");
   }
   if (!missing.empty()) {
     std::string list;

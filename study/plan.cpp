@@ -30,13 +30,31 @@ std::string fnv1a_hex(const std::string& s) {
 
 }  // namespace
 
-std::string rule_flags(const std::string& rule) {
+std::string rule_flags(const std::string& rule, bool quick) {
   // bptt trains the deep predictive coding network, every other rule the seed LeNet.
   const std::string arch = rule == "bptt" ? " --arch pcn" : " --arch lenet";
+  // The quick preset's budget (under 20 minutes on 2 cores) halves the three
+  // costliest rules' work per batch; the report names these settings on top.
+  std::string cheaper;
+  if (quick) {
+    for (const auto& [r, flags] : quick_rule_settings())
+      if (r == rule) cheaper = " " + flags;
+  }
   // Feedback-alignment-family rules diverge at the baseline's lr 0.01 on the
   // seed LeNet (docs/RESULTS.md); they train at 0.001.
-  if (rule == "fa" || rule == "dfa" || rule == "weight-mirror") return "--lr 0.001" + arch;
-  return "--lr 0.01" + arch;
+  if (rule == "fa" || rule == "dfa" || rule == "weight-mirror") return "--lr 0.001" + arch + cheaper;
+  return "--lr 0.01" + arch + cheaper;
+}
+
+const std::vector<std::pair<std::string, std::string>>& quick_rule_settings() {
+  static const std::vector<std::pair<std::string, std::string>> settings = {
+      {"pc", "--inference-steps 5"},                  // default 10: a pc batch costs ~(2T + 3)/3 bp batches
+      {"bptt", "--cycles 2"},                         // default 6: the unrolled network is ~K times LeNet's cost
+      {"dtp", "--feedback-pretrain-epochs 0"},        // default 1: the feedback weights still learn every batch
+      {"ddtp", "--feedback-pretrain-epochs 0"},
+      {"ldrl", "--feedback-pretrain-epochs 0"},
+  };
+  return settings;
 }
 
 StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
@@ -100,7 +118,7 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
       j.name = c.seeds == 1 ? base : base + "-s" + std::to_string(s);
       j.dir = (std::filesystem::path(c.out) / "runs" / j.name).string();
       const std::string d = quote(j.dir);
-      std::string train = quote(bin + "ml-train") + " --rule " + v.rule + " " + rule_flags(v.rule) +
+      std::string train = quote(bin + "ml-train") + " --rule " + v.rule + " " + rule_flags(v.rule, c.preset == "quick") +
                           (v.conv1.empty() ? "" : " --conv1 " + v.conv1 + " --freeze-conv1") +
                           " --optimizer sgd --momentum 0.9 --batch 64 --data " + c.data +
                           (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) +
