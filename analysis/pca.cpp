@@ -61,4 +61,17 @@ PcaResult pca(const Eigen::MatrixXd& x, int k) {
   return r;
 }
 
+double participation_ratio_from_gram(const Eigen::MatrixXd& gram) {
+  const Eigen::VectorXd row_mean = gram.rowwise().mean();
+  const double grand = row_mean.mean();
+  Eigen::MatrixXd c = gram;
+  c.colwise() -= row_mean;
+  c.rowwise() -= row_mean.transpose();
+  c.array() += grand;
+  const double trace = c.trace(), squares = c.squaredNorm();
+  // all-constant data: the centred gram is zero up to rounding
+  if (!(trace > 1e-12 * std::max(gram.trace(), 1e-300))) return NAN;
+  return trace * trace / squares;
+}
+
 }  // namespace ml

@@ -20,4 +20,9 @@ struct PcaResult {
 // Throws std::invalid_argument for fewer than 2 rows or all-constant data.
 PcaResult pca(const Eigen::MatrixXd& x, int k);
 
+// The participation ratio alone, from the gram G = X X^T of the rows (double):
+// the centred data's eigenvalues are those of H G H (H = I - 11^T/N), so
+// PR = trace(HGH)^2 / ||HGH||_F^2, no eigensolver needed. NaN for constant data.
+double participation_ratio_from_gram(const Eigen::MatrixXd& gram);
+
 }  // namespace ml

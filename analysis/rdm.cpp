@@ -4,6 +4,7 @@
 #include "analysis/rdm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <stdexcept>
 
@@ -92,6 +93,30 @@ Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance, bool
     }
   }
   throw std::invalid_argument("unknown RDM distance");
+}
+
+Eigen::MatrixXd correlation_rdm_from_gram(const Eigen::MatrixXd& gram, const Eigen::VectorXd& row_means,
+                                          Eigen::Index features) {
+  const Eigen::Index n = gram.rows();
+  if (gram.cols() != n || row_means.size() != n) throw std::invalid_argument("correlation RDM: gram and means disagree");
+  const double d = static_cast<double>(features);
+  Eigen::VectorXd norms(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double var = gram(i, i) - d * row_means(i) * row_means(i);
+    // as normalize_rows: a row whose centred norm is (numerically) zero
+    if (!(var > 1e-12 * std::max(gram(i, i), 1e-300)))
+      throw std::invalid_argument("correlation distance undefined: row " + std::to_string(i) + " has zero variance");
+    norms(i) = std::sqrt(var);
+  }
+  Eigen::MatrixXd r(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double c = (gram(i, j) - d * row_means(i) * row_means(j)) / (norms(i) * norms(j));
+      r(i, j) = std::min(2.0, std::max(0.0, 1.0 - c));
+    }
+    r(j, j) = 0.0;
+  }
+  return r;
 }
 
 Eigen::MatrixXd class_means(const Eigen::MatrixXd& x, const std::vector<int64_t>& labels,

@@ -67,16 +67,21 @@ def main():
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (the PyTorch installed on that machine)")
     args = ap.parse_args()
+    dev = torch.device(args.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: this PyTorch sees no GPU")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     xtr, ytr = load(args.data_dir, "train")
     xte, yte = load(args.data_dir, "test")
     mean, std = xtr.mean().item(), xtr.std().item()
-    xtr, xte = (xtr - mean) / std, (xte - mean) / std
+    xtr, xte = ((xtr - mean) / std).to(dev), ((xte - mean) / std).to(dev)
+    ytr, yte = ytr.to(dev), yte.to(dev)
 
-    model = Net()
+    model = Net().to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
 
     def step(xb, yb):
@@ -88,7 +93,7 @@ def main():
 
     if args.mode == "throughput":
         g = torch.Generator().manual_seed(args.seed)
-        order = torch.randperm(len(xtr), generator=g)
+        order = torch.randperm(len(xtr), generator=g).to(dev)
         for i in range(10):  # warm-up
             idx = order[i * args.batch:(i + 1) * args.batch]
             step(xtr[idx], ytr[idx])
@@ -97,8 +102,10 @@ def main():
         for i in range(n_batches):
             idx = order[(i % (len(xtr) // args.batch)) * args.batch:][:args.batch]
             step(xtr[idx], ytr[idx])
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         seconds = time.perf_counter() - start
-        print(f"pytorch {torch.__version__} threads {torch.get_num_threads()} batch {args.batch}: "
+        print(f"pytorch {torch.__version__} {args.device} threads {torch.get_num_threads()} batch {args.batch}: "
               f"{n_batches * args.batch / seconds:.1f} samples/s ({n_batches * args.batch} samples, {seconds:.2f} s)")
         return
 
@@ -106,7 +113,7 @@ def main():
     g = torch.Generator().manual_seed(args.seed)
     for epoch in range(1, args.epochs + 1):
         model.train()
-        order = torch.randperm(len(xtr), generator=g)
+        order = torch.randperm(len(xtr), generator=g).to(dev)
         start, total = time.perf_counter(), 0.0
         for i in range(0, len(xtr), args.batch):
             idx = order[i:i + args.batch]

@@ -1,5 +1,6 @@
 #include "engine/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -23,16 +24,53 @@ std::string shape_str(const Shape& s) {
   return out + "]";
 }
 
-static std::shared_ptr<float> allocate(size_t numel, Device device) {
+namespace {
+
+// Tensor buffer bookkeeping per device (ml-bench reports it: allocations after
+// the first batch mean a per-batch allocation crept in).
+struct MemoryCounters {
+  std::atomic<uint64_t> allocations{0};
+  std::atomic<size_t> live_bytes{0}, peak_bytes{0};
+  void add(size_t bytes) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    const size_t live = live_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    size_t peak = peak_bytes.load(std::memory_order_relaxed);
+    while (live > peak && !peak_bytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+    }
+  }
+  void remove(size_t bytes) { live_bytes.fetch_sub(bytes, std::memory_order_relaxed); }
+};
+MemoryCounters counters[2];  // CPU, CUDA
+
+MemoryCounters& counters_for(Device device) { return counters[device == Device::CUDA ? 1 : 0]; }
+
+std::shared_ptr<float> allocate(size_t numel, Device device) {
   size_t bytes = std::max<size_t>(numel, 1) * sizeof(float);
+  MemoryCounters& c = counters_for(device);
   if (device == Device::CUDA) {
-    return std::shared_ptr<float>(static_cast<float*>(cuda_alloc(bytes)), [](float* p) { cuda_free(p); });
+    auto* p = static_cast<float*>(cuda_alloc(bytes));
+    c.add(bytes);
+    return std::shared_ptr<float>(p, [&c, bytes](float* q) {
+      cuda_free(q);
+      c.remove(bytes);
+    });
   }
   size_t aligned = (bytes + 63) / 64 * 64;  // 64-byte alignment for AVX-512 loads
   auto* p = static_cast<float*>(std::aligned_alloc(64, aligned));
   if (!p) throw std::bad_alloc();
   std::memset(p, 0, aligned);
-  return std::shared_ptr<float>(p, [](float* q) { std::free(q); });
+  c.add(aligned);
+  return std::shared_ptr<float>(p, [&c, aligned](float* q) {
+    std::free(q);
+    c.remove(aligned);
+  });
+}
+
+}  // namespace
+
+TensorMemoryStats tensor_memory_stats(Device device) {
+  const MemoryCounters& c = counters_for(device);
+  return {c.allocations.load(), c.live_bytes.load(), c.peak_bytes.load()};
 }
 
 Tensor::Tensor(Shape shape, Device device)

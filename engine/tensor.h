@@ -51,6 +51,14 @@ class Tensor {
   std::shared_ptr<float> buffer_;
 };
 
+// Tensor buffers allocated so far on a device, and the bytes they hold now and
+// at most (Tensor buffers only: not IntBuffer, Eigen temporaries or cuBLAS workspaces).
+struct TensorMemoryStats {
+  uint64_t allocations = 0;
+  size_t live_bytes = 0, peak_bytes = 0;
+};
+TensorMemoryStats tensor_memory_stats(Device device);
+
 // Makes t a tensor of this shape on this device, reallocating only when the
 // buffer is too small or on another device: workspaces keep their buffer batch
 // after batch, also across a smaller last batch. The contents are unspecified.

@@ -19,8 +19,8 @@
 #include "engine/checkpoint.h"
 #include "engine/cpu_flags.h"
 #include "engine/cuda_memory.h"
+#include "engine/device_data.h"
 #include "engine/network.h"
-#include "kernels/gather/gather.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
@@ -29,44 +29,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// A data set held whole on the training device, and the batches cut from it.
-class DeviceData {
- public:
-  DeviceData(const Dataset& d, Device device)
-      : host_labels_(d.labels), row_size_(static_cast<size_t>(d.C) * d.H * d.W), shape_{d.C, d.H, d.W} {
-    images_ = Tensor::from_vector({d.size(), d.C, d.H, d.W}, d.images, device);
-    labels_ = IntBuffer(d.labels.size(), device);
-    labels_.upload(d.labels.data(), d.labels.size());
-  }
-
-  int size() const { return static_cast<int>(host_labels_.size()); }
-
-  // Fills batch with the samples order[begin, begin + count).
-  void gather(Batch& batch, const std::vector<int32_t>& order, int begin, int count) {
-    const Device device = images_.device();
-    ensure(batch.x, {count, shape_[0], shape_[1], shape_[2]}, device);
-    ensure(batch.labels, static_cast<size_t>(count), device);
-    batch.host_labels.resize(count);
-    const int32_t* index = order.data() + begin;
-    for (int i = 0; i < count; ++i) batch.host_labels[i] = host_labels_[index[i]];
-    if (device == Device::CUDA) {
-      ensure(index_, static_cast<size_t>(count), device);
-      index_.upload(index, count);
-      gather_rows_cuda(batch.x.data(), batch.labels.data(), images_.data(), labels_.data(), index_.data(), count,
-                       row_size_);
-    } else {
-      gather_rows_cpu(batch.x.data(), batch.labels.data(), images_.data(), labels_.data(), index, count, row_size_);
-    }
-  }
-
- private:
-  Tensor images_;
-  IntBuffer labels_, index_;
-  std::vector<int32_t> host_labels_;
-  size_t row_size_;
-  Shape shape_;
-};
 
 std::string format_duration(double s) {
   const long t = std::lround(std::max(0.0, s));

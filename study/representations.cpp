@@ -35,6 +35,7 @@ using Matrix = Eigen::MatrixXd;
 struct LayerStats {
   Matrix gram;  // X X^T; each CKA centres it (gram_cka)
   Matrix rdm;   // correlation distance; empty when undefined (an image with constant activations)
+  std::vector<double> rdm_ranks;  // its upper triangle's average ranks, sorted once for every Spearman pair
   double participation_ratio = NAN;
   std::string rdm_problem;
 };
@@ -45,23 +46,22 @@ LayerStats layer_stats(const std::string& path, int64_t expected_rows) {
     throw std::runtime_error(path + ": " + std::to_string(x.rows()) + " rows, the other runs have " +
                              std::to_string(expected_rows) + " (recorded with another --probe?)");
   LayerStats s;
+  // One N x N product serves all three: CKA centres it, the correlation RDM and
+  // the participation ratio are read off it (analysis/rdm.h, analysis/pca.h).
   s.gram = row_gram(x);
   try {
-    s.rdm = compute_rdm(x, RdmDistance::correlation);
+    s.rdm = correlation_rdm_from_gram(s.gram, x.rowwise().mean(), x.cols());
+    s.rdm_ranks = average_ranks(upper_triangle(s.rdm));
   } catch (const std::invalid_argument& e) {
     s.rdm_problem = e.what();
   }
-  try {
-    s.participation_ratio = pca(x, 0).participation_ratio;
-  } catch (const std::invalid_argument&) {
-    // constant activations: no variance to share out
-  }
+  s.participation_ratio = participation_ratio_from_gram(s.gram);  // NaN for constant activations
   return s;
 }
 
 double rdm_similarity(const LayerStats& a, const LayerStats& b) {
   if (a.rdm.size() == 0 || b.rdm.size() == 0) return NAN;
-  return compare_rdms(a.rdm, b.rdm, RdmComparison::spearman);
+  return pearson_correlation(a.rdm_ranks, b.rdm_ranks);  // Spearman's rho
 }
 
 std::string fixed2(double v) {

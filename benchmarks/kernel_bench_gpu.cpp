@@ -1,0 +1,348 @@
+// ml-bench kernels --device cuda: our CUDA kernels against cuDNN (convolutions,
+// pooling, ReLU, log-softmax) and cuBLAS (the linear layer's GEMMs), plain FP32
+// on both sides (cuDNN with CUDNN_FMA_MATH and cuBLAS's default math: no TF32).
+#include <stdexcept>
+
+#include "benchmarks/kernel_bench.h"
+
+#if !defined(ML_HAVE_CUDA) || !defined(ML_BENCH_CUDNN)
+
+namespace ml_bench {
+std::vector<KernelRow> run_gpu_kernels(const KernelOptions&) {
+  throw std::runtime_error("--device cuda: ml-bench was built without CUDA and cuDNN");
+}
+bool gpu_peaks(double&, double&) { return false; }
+}  // namespace ml_bench
+
+#else
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <string>
+
+#include "engine/cuda_memory.h"
+#include "engine/int_buffer.h"
+#include "engine/tensor.h"
+#include "kernels/conv2d/conv2d.h"
+#include "kernels/linear/linear.h"
+#include "kernels/log_softmax_nll/log_softmax_nll.h"
+#include "kernels/maxpool2d/maxpool2d.h"
+#include "kernels/relu/relu.h"
+
+namespace ml_bench {
+namespace {
+
+void check_cudnn(cudnnStatus_t s, const char* what) {
+  if (s != CUDNN_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + cudnnGetErrorString(s));
+}
+void check_cublas(cublasStatus_t s, const char* what) {
+  if (s != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": cuBLAS status " + std::to_string(s));
+}
+
+ml::Tensor random_tensor(const ml::Shape& shape, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<float> v(ml::shape_numel(shape));
+  for (auto& x : v) x = d(gen);
+  return ml::Tensor::from_vector(shape, v, ml::Device::CUDA);
+}
+
+double diff(const ml::Tensor& ours, const ml::Tensor& base) {
+  return max_relative_diff(ours.to_vector(), base.to_vector());
+}
+
+cudnnTensorDescriptor_t tensor4d(int n, int c, int h, int w) {
+  cudnnTensorDescriptor_t d;
+  check_cudnn(cudnnCreateTensorDescriptor(&d), "cudnnCreateTensorDescriptor");
+  check_cudnn(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w), "tensor descriptor");
+  return d;
+}
+
+struct Handles {
+  cudnnHandle_t dnn = nullptr;
+  cublasHandle_t blas = nullptr;
+  ml::Tensor workspace = ml::Tensor({1 << 26}, ml::Device::CUDA);  // 256 MiB for cuDNN's algorithms
+  Handles() {
+    check_cudnn(cudnnCreate(&dnn), "cudnnCreate");
+    check_cublas(cublasCreate(&blas), "cublasCreate");
+  }
+  ~Handles() {
+    cudnnDestroy(dnn);
+    cublasDestroy(blas);
+  }
+  size_t workspace_bytes() const { return workspace.numel() * sizeof(float); }
+};
+
+class Runner {
+ public:
+  explicit Runner(const KernelOptions& o) : o_(o) {}
+  void add(const std::string& op, const std::string& shape, int batch, double flops, double bytes,
+           const std::string& baseline_name, const std::function<void()>& ours, const std::function<void()>& baseline,
+           const std::function<double()>& compare) {
+    KernelRow row;
+    row.op = op, row.shape = shape, row.device = "cuda", row.batch = batch;
+    row.baseline = baseline_name, row.flops = flops, row.bytes = bytes;
+    ours();
+    baseline();
+    ml::cuda_synchronize();
+    row.max_diff = compare();
+    if (!(row.max_diff <= 1e-3))
+      throw std::runtime_error(op + " " + shape + ": ours and " + baseline_name + " disagree (max relative diff " +
+                               std::to_string(row.max_diff) + ")");
+    const auto sync = [] { ml::cuda_synchronize(); };
+    row.ours = time_it(ours, o_.warmup, o_.repeats, sync);
+    row.base = time_it(baseline, o_.warmup, o_.repeats, sync);
+    std::fprintf(stderr, "ml-bench: %-17s %-24s batch %4d  ours %8.4f ms  %s %8.4f ms\n", op.c_str(), shape.c_str(),
+                 batch, row.ours.median_ms, baseline_name.c_str(), row.base.median_ms);
+    rows.push_back(row);
+  }
+  std::vector<KernelRow> rows;
+
+ private:
+  const KernelOptions& o_;
+};
+
+constexpr double kF = sizeof(float);
+const float kOne = 1.0f, kZero = 0.0f;
+
+void conv_cases(Runner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int C, int H, int K,
+                bool first_layer) {
+  ml::Conv2dShape s;
+  s.N = N, s.C = C, s.H = s.W = H, s.K = K, s.R = s.S = 3;
+  const int P = s.P(), Q = s.Q();
+  ml::Tensor x = random_tensor({N, C, H, H}, 1), w = random_tensor({K, C, 3, 3}, 2), b = random_tensor({K}, 3);
+  ml::Tensor dy = random_tensor({N, K, P, Q}, 4);
+  ml::Tensor y({N, K, P, Q}, ml::Device::CUDA), y2 = y.clone(), dx({N, C, H, H}, ml::Device::CUDA), dx2 = dx.clone();
+  ml::Tensor dw({K, C, 3, 3}, ml::Device::CUDA), dw2 = dw.clone(), db({K}, ml::Device::CUDA), db2 = db.clone();
+  cudnnTensorDescriptor_t xd = tensor4d(N, C, H, H), yd = tensor4d(N, K, P, Q), bd = tensor4d(1, K, 1, 1);
+  cudnnFilterDescriptor_t wd;
+  check_cudnn(cudnnCreateFilterDescriptor(&wd), "filter descriptor");
+  check_cudnn(cudnnSetFilter4dDescriptor(wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, K, C, 3, 3), "filter descriptor");
+  cudnnConvolutionDescriptor_t cd;
+  check_cudnn(cudnnCreateConvolutionDescriptor(&cd), "convolution descriptor");
+  check_cudnn(cudnnSetConvolution2dDescriptor(cd, 0, 0, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+              "convolution descriptor");
+  check_cudnn(cudnnSetConvolutionMathType(cd, CUDNN_FMA_MATH), "math type");
+  const double flops = 2.0 * N * K * P * Q * C * 9, io = kF * (x.numel() + y.numel() + w.numel());
+  int found = 0;
+  if (wants(o, "conv-fwd")) {
+    cudnnConvolutionFwdAlgoPerf_t perf;
+    check_cudnn(cudnnFindConvolutionForwardAlgorithm(h.dnn, xd, wd, cd, yd, 1, &found, &perf), "find forward algo");
+    run.add("conv-fwd", name, N, flops, io, "cudnn",
+            [&] { ml::conv2d_forward_cuda(y.data(), x.data(), w.data(), b.data(), s); },
+            [&] {
+              check_cudnn(cudnnConvolutionForward(h.dnn, &kOne, xd, x.data(), wd, w.data(), cd, perf.algo,
+                                                  h.workspace.data(), h.workspace_bytes(), &kZero, yd, y2.data()),
+                          "cudnnConvolutionForward");
+              check_cudnn(cudnnAddTensor(h.dnn, &kOne, bd, b.data(), &kOne, yd, y2.data()), "cudnnAddTensor");
+            },
+            [&] { return diff(y, y2); });
+  }
+  if (wants(o, "conv-bwd-input") && !first_layer) {
+    cudnnConvolutionBwdDataAlgoPerf_t perf;
+    check_cudnn(cudnnFindConvolutionBackwardDataAlgorithm(h.dnn, wd, yd, cd, xd, 1, &found, &perf),
+                "find backward-data algo");
+    run.add("conv-bwd-input", name, N, flops, io, "cudnn",
+            [&] { ml::conv2d_backward_input_cuda(dx.data(), dy.data(), w.data(), s); },
+            [&] {
+              check_cudnn(cudnnConvolutionBackwardData(h.dnn, &kOne, wd, w.data(), yd, dy.data(), cd, perf.algo,
+                                                       h.workspace.data(), h.workspace_bytes(), &kZero, xd,
+                                                       dx2.data()),
+                          "cudnnConvolutionBackwardData");
+            },
+            [&] { return diff(dx, dx2); });
+  }
+  if (wants(o, "conv-bwd-weight")) {
+    cudnnConvolutionBwdFilterAlgoPerf_t perf;
+    check_cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(h.dnn, xd, yd, cd, wd, 1, &found, &perf),
+                "find backward-filter algo");
+    run.add("conv-bwd-weight", name, N, flops, io, "cudnn",
+            [&] { ml::conv2d_backward_weight_cuda(dw.data(), db.data(), dy.data(), x.data(), s); },
+            [&] {
+              check_cudnn(cudnnConvolutionBackwardFilter(h.dnn, &kOne, xd, x.data(), yd, dy.data(), cd, perf.algo,
+                                                         h.workspace.data(), h.workspace_bytes(), &kZero, wd,
+                                                         dw2.data()),
+                          "cudnnConvolutionBackwardFilter");
+              check_cudnn(cudnnConvolutionBackwardBias(h.dnn, &kOne, yd, dy.data(), &kZero, bd, db2.data()),
+                          "cudnnConvolutionBackwardBias");
+            },
+            [&] { return std::max(diff(dw, dw2), diff(db, db2)); });
+  }
+  cudnnDestroyConvolutionDescriptor(cd);
+  cudnnDestroyFilterDescriptor(wd);
+  for (auto d : {xd, yd, bd}) cudnnDestroyTensorDescriptor(d);
+}
+
+// Row-major y[N,out] = x[N,in] W[out,in]^T is, column-major, y^T = W x^T:
+// each GEMM below is the column-major form of the row-major product named.
+void linear_cases(Runner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int in, int out) {
+  ml::LinearShape s{N, in, out};
+  ml::Tensor x = random_tensor({N, in}, 5), w = random_tensor({out, in}, 6), b = random_tensor({out}, 7);
+  ml::Tensor dy = random_tensor({N, out}, 8), zero_bias({out}, ml::Device::CUDA);
+  ml::Tensor y({N, out}, ml::Device::CUDA), y2 = y.clone(), dx({N, in}, ml::Device::CUDA), dx2 = dx.clone();
+  ml::Tensor dw({out, in}, ml::Device::CUDA), dw2 = dw.clone(), db({out}, ml::Device::CUDA);
+  const double flops = 2.0 * N * in * out, io = kF * (x.numel() + y.numel() + w.numel());
+  if (wants(o, "linear-fwd"))  // cuBLAS has no bias: ours runs with a zero bias so both compute the same
+    run.add("linear-fwd", name, N, flops, io, "cublas",
+            [&] { ml::linear_forward_cuda(y.data(), x.data(), w.data(), zero_bias.data(), s); },
+            [&] {
+              check_cublas(cublasSgemm(h.blas, CUBLAS_OP_T, CUBLAS_OP_N, out, N, in, &kOne, w.data(), in, x.data(),
+                                       in, &kZero, y2.data(), out),
+                           "cublasSgemm");
+            },
+            [&] { return diff(y, y2); });
+  if (wants(o, "linear-bwd-input"))
+    run.add("linear-bwd-input", name, N, flops, io, "cublas",
+            [&] { ml::linear_backward_input_cuda(dx.data(), dy.data(), w.data(), s); },
+            [&] {
+              check_cublas(cublasSgemm(h.blas, CUBLAS_OP_N, CUBLAS_OP_N, in, N, out, &kOne, w.data(), in, dy.data(),
+                                       out, &kZero, dx2.data(), in),
+                           "cublasSgemm");
+            },
+            [&] { return diff(dx, dx2); });
+  if (wants(o, "linear-bwd-weight"))  // ours also sums the bias gradient
+    run.add("linear-bwd-weight", name, N, flops, io, "cublas",
+            [&] { ml::linear_backward_weight_cuda(dw.data(), db.data(), dy.data(), x.data(), s); },
+            [&] {
+              check_cublas(cublasSgemm(h.blas, CUBLAS_OP_N, CUBLAS_OP_T, in, out, N, &kOne, x.data(), in, dy.data(),
+                                       out, &kZero, dw2.data(), in),
+                           "cublasSgemm");
+            },
+            [&] { return diff(dw, dw2); });
+}
+
+void pool_relu_softmax_cases(Runner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int C,
+                             int H) {
+  ml::Pool2dShape s;
+  s.N = N, s.C = C, s.H = s.W = H;
+  const int P = s.P(), Q = s.Q();
+  ml::Tensor x = random_tensor({N, C, H, H}, 9), dy = random_tensor({N, C, P, Q}, 10);
+  ml::Tensor y({N, C, P, Q}, ml::Device::CUDA), y2 = y.clone(), dx({N, C, H, H}, ml::Device::CUDA), dx2 = dx.clone();
+  ml::IntBuffer arg(y.numel(), ml::Device::CUDA);
+  cudnnTensorDescriptor_t xd = tensor4d(N, C, H, H), yd = tensor4d(N, C, P, Q);
+  cudnnPoolingDescriptor_t pd;
+  check_cudnn(cudnnCreatePoolingDescriptor(&pd), "pooling descriptor");
+  check_cudnn(cudnnSetPooling2dDescriptor(pd, CUDNN_POOLING_MAX, CUDNN_NOT_PROPAGATE_NAN, 2, 2, 0, 0, 2, 2),
+              "pooling descriptor");
+  const double io = kF * (x.numel() + 2.0 * y.numel());
+  if (wants(o, "maxpool-fwd"))
+    run.add("maxpool-fwd", name, N, 3.0 * y.numel(), io, "cudnn",
+            [&] { ml::maxpool2d_forward_cuda(y.data(), arg.data(), x.data(), s); },
+            [&] {
+              check_cudnn(cudnnPoolingForward(h.dnn, pd, &kOne, xd, x.data(), &kZero, yd, y2.data()),
+                          "cudnnPoolingForward");
+            },
+            [&] { return diff(y, y2); });
+  if (wants(o, "maxpool-bwd")) {
+    ml::maxpool2d_forward_cuda(y.data(), arg.data(), x.data(), s);
+    run.add("maxpool-bwd", name, N, 0, io, "cudnn",
+            [&] { ml::maxpool2d_backward_cuda(dx.data(), dy.data(), arg.data(), s); },
+            [&] {
+              check_cudnn(cudnnPoolingBackward(h.dnn, pd, &kOne, yd, y.data(), yd, dy.data(), xd, x.data(), &kZero,
+                                               xd, dx2.data()),
+                          "cudnnPoolingBackward");
+            },
+            [&] { return diff(dx, dx2); });
+  }
+  cudnnActivationDescriptor_t ad;
+  check_cudnn(cudnnCreateActivationDescriptor(&ad), "activation descriptor");
+  check_cudnn(cudnnSetActivationDescriptor(ad, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN, 0.0),
+              "activation descriptor");
+  ml::Tensor r({N, C, H, H}, ml::Device::CUDA), r2 = r.clone(), g = random_tensor({N, C, H, H}, 11);
+  const std::string relu_shape = std::to_string(C * H * H) + " per sample";
+  if (wants(o, "relu-fwd"))
+    run.add("relu-fwd", relu_shape, N, double(x.numel()), 2 * kF * x.numel(), "cudnn",
+            [&] { ml::relu_forward_cuda(r.data(), x.data(), x.numel()); },
+            [&] {
+              check_cudnn(cudnnActivationForward(h.dnn, ad, &kOne, xd, x.data(), &kZero, xd, r2.data()),
+                          "cudnnActivationForward");
+            },
+            [&] { return diff(r, r2); });
+  if (wants(o, "relu-bwd")) {
+    ml::relu_forward_cuda(r.data(), x.data(), x.numel());
+    run.add("relu-bwd", relu_shape, N, double(x.numel()), 3 * kF * x.numel(), "cudnn",
+            [&] { ml::relu_backward_cuda(dx.data(), g.data(), r.data(), x.numel()); },
+            [&] {
+              check_cudnn(cudnnActivationBackward(h.dnn, ad, &kOne, xd, r.data(), xd, g.data(), xd, x.data(), &kZero,
+                                                  xd, dx2.data()),
+                          "cudnnActivationBackward");
+            },
+            [&] { return diff(dx, dx2); });
+  }
+  if (wants(o, "log-softmax-nll")) {
+    const int classes = 10;
+    ml::Tensor z = random_tensor({N, classes}, 12), logp({N, classes}, ml::Device::CUDA), logp2 = logp.clone();
+    ml::Tensor loss({N}, ml::Device::CUDA);
+    std::vector<int32_t> host_labels(N);
+    for (int i = 0; i < N; ++i) host_labels[i] = i % classes;
+    ml::IntBuffer labels(N, ml::Device::CUDA);
+    labels.upload(host_labels.data(), host_labels.size());
+    cudnnTensorDescriptor_t zd = tensor4d(N, classes, 1, 1);
+    run.add("log-softmax-nll", std::to_string(classes) + " classes", N, 4.0 * N * classes, 2 * kF * z.numel(),
+            "cudnn", [&] { ml::log_softmax_nll_forward_cuda(logp.data(), loss.data(), z.data(), labels.data(), N, classes); },
+            [&] {
+              check_cudnn(cudnnSoftmaxForward(h.dnn, CUDNN_SOFTMAX_LOG, CUDNN_SOFTMAX_MODE_INSTANCE, &kOne, zd,
+                                              z.data(), &kZero, zd, logp2.data()),
+                          "cudnnSoftmaxForward");
+            },
+            [&] { return diff(logp, logp2); });
+    cudnnDestroyTensorDescriptor(zd);
+  }
+  cudnnDestroyActivationDescriptor(ad);
+  cudnnDestroyPoolingDescriptor(pd);
+  cudnnDestroyTensorDescriptor(xd);
+  cudnnDestroyTensorDescriptor(yd);
+}
+
+}  // namespace
+
+// 128 FP32 lanes per SM (Ampere and Hopper), an FMA counted as 2 flops; DDR: 2
+// transfers per memory clock.
+bool gpu_peaks(double& gflops, double& gbs) {
+  int device = 0, sms = 0, clock_khz = 0, mem_khz = 0, bus_bits = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return false;
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, device);
+  cudaDeviceGetAttribute(&mem_khz, cudaDevAttrMemoryClockRate, device);
+  cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, device);
+  gflops = 2.0 * 128 * sms * clock_khz / 1e6;
+  gbs = 2.0 * mem_khz * (bus_bits / 8.0) / 1e6;
+  return gflops > 0 && gbs > 0;
+}
+
+std::vector<KernelRow> run_gpu_kernels(const KernelOptions& o) {
+  Handles h;
+  Runner run(o);
+  for (int N : o.batches) {
+    if (o.shapes == "tiny") {
+      conv_cases(run, h, o, "conv 2->4 k3 8x8", N, 2, 8, 4, false);
+      linear_cases(run, h, o, "fc 16->8", N, 16, 8);
+      pool_relu_softmax_cases(run, h, o, "pool 2x8x8", N, 2, 8);
+    } else if (o.shapes == "lenet") {
+      conv_cases(run, h, o, "conv1 1->32 k3 28x28", N, 1, 28, 32, true);
+      conv_cases(run, h, o, "conv2 32->64 k3 26x26", N, 32, 26, 64, false);
+      linear_cases(run, h, o, "fc1 9216->128", N, 9216, 128);
+      linear_cases(run, h, o, "fc2 128->10", N, 128, 10);
+      pool_relu_softmax_cases(run, h, o, "pool 64x24x24", N, 64, 24);
+    } else if (o.shapes == "sweep") {
+      for (int c : {16, 32, 64, 128})
+        conv_cases(run, h, o, "conv " + std::to_string(c) + "->" + std::to_string(c) + " k3 32x32", N, c, 32, c, false);
+      for (int f : {256, 1024, 4096})
+        linear_cases(run, h, o, "fc " + std::to_string(f) + "->" + std::to_string(f), N, f, f);
+      pool_relu_softmax_cases(run, h, o, "pool 128x16x16", N, 128, 16);
+    } else {
+      throw std::invalid_argument("--shapes '" + o.shapes + "': expected lenet, sweep or tiny");
+    }
+  }
+  return run.rows;
+}
+
+}  // namespace ml_bench
+
+#endif
