@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
       "  ml-study --collect study          analyses and report from the finished runs in study/\n");
   // clang-format off
   options.add_options()
-    ("preset", "quick (3 epochs on 12000 images, 500 probe images; minutes on a CPU), full (15 epochs, all "
+    ("preset", "quick (3 epochs on 10000 images, 500 probe images; minutes on a CPU), full (15 epochs, all "
                "data, 1000 probe images; for a GPU) or auto (full when a GPU is present)",
        cxxopts::value(c.preset)->default_value(c.preset))
     ("rules", "comma-separated rules (default: every rule)", cxxopts::value(rules))
