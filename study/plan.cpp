@@ -152,7 +152,9 @@ std::string plan_text(const std::vector<StudyJob>& jobs) {
                   " independent jobs, one per line (sh syntax). Run them in any order or in parallel\n"
                   "# Slurm array (--array=1-" + std::to_string(jobs.size()) +
                   "): grep -v '^#' jobs.txt | sed -n \"${SLURM_ARRAY_TASK_ID}p\" | sh\n"
-                  "# GNU parallel: grep -v '^#' jobs.txt | parallel -j 4. Then: ml-study --collect <study dir>\n";
+                  "# GNU parallel, one OpenMP thread per job (spinning threads of several jobs starve each other):\n"
+                  "#   grep -v '^#' jobs.txt | OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive parallel -j 4\n"
+                  "# Then: ml-study --collect <study dir>\n";
   for (const auto& j : jobs) t += j.command + "\n";
   return t;
 }

@@ -100,7 +100,7 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   CHECK_THAT(jobs[0].command, Contains("'/tmp/some study/runs/bp-s1'"));
   CHECK(jobs[0].key != jobs[2].key);
   const std::string text = ml::plan_text(jobs);
-  CHECK(std::count(text.begin(), text.end(), '\n') == 3 + 4);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 5 + 4);  // 5 comment lines, 4 jobs
   CHECK(ml::resolve_study(ml::StudyConfig{}, true).preset == "full");
   ml::StudyConfig emb;
   emb.rules = {"fa"};
