@@ -20,6 +20,11 @@ Eigen::MatrixXd load_matrix_npy(const std::string& path);
 // are an error naming the row.
 std::vector<int64_t> load_labels_npy(const std::string& path);
 
+// The same checks on an array already read (path names it in errors).
+struct NpyArray;
+Eigen::MatrixXd matrix_from_npy(const NpyArray& a, const std::string& path);
+std::vector<int64_t> labels_from_npy(const NpyArray& a, const std::string& path);
+
 // Throws std::runtime_error("<what>: row R column C is nan|inf") at the first
 // non-finite value.
 void require_finite(const Eigen::MatrixXd& m, const std::string& what);

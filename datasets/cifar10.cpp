@@ -2,12 +2,11 @@
 // before its pixels are converted, so a bad file leaves nothing half-loaded.
 #include "datasets/cifar10.h"
 
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
+
+#include "engine/file_bytes.h"
 
 namespace ml {
 namespace {
@@ -24,22 +23,6 @@ const char* const kDownload = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw std::runtime_error(path + ": " + what);
-}
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) fail(path, "cannot open (Is a directory)");
-  errno = 0;
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail(path, std::string("cannot open (") + (errno ? std::strerror(errno) : "unknown error") + ")");
-  f.seekg(0, std::ios::end);
-  const std::streamoff size = f.tellg();
-  if (size < 0) fail(path, "cannot tell its size");
-  f.seekg(0, std::ios::beg);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  f.read(reinterpret_cast<char*>(bytes.data()), size);
-  if (f.gcount() != size) fail(path, "read " + std::to_string(f.gcount()) + " of " + std::to_string(size) + " bytes");
-  return bytes;
 }
 
 // The folder that holds the batches: data_dir itself, or its
@@ -61,6 +44,30 @@ const std::vector<std::string>& cifar10_class_names() {
   return names;
 }
 
+void append_cifar10_batch(Dataset& d, const std::string& bytes, const std::string& path) {
+  if (bytes.empty()) fail(path, "empty file (expected 3073-byte CIFAR-10 records)");
+  if (bytes.size() % kRecord != 0)
+    fail(path, std::to_string(bytes.size()) + " bytes is not a whole number of 3073-byte records (1 label + 3072 "
+               "pixels): truncated, or not a CIFAR-10 binary batch");
+  const size_t n = bytes.size() / kRecord;
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t label = data[i * kRecord];
+    if (label >= cifar10_class_names().size())
+      fail(path, "label " + std::to_string(label) + " in record " + std::to_string(i) +
+                     " is out of range (expected 0 to 9): corrupt, or not a CIFAR-10 binary batch");
+  }
+  const size_t first = d.labels.size();
+  d.labels.resize(first + n);
+  d.images.resize((first + n) * 3 * kPlane);
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* record = data + i * kRecord;
+    d.labels[first + i] = record[0];
+    float* image = d.images.data() + (first + i) * 3 * kPlane;
+    for (size_t k = 0; k < 3 * kPlane; ++k) image[k] = static_cast<float>(record[1 + k]) / 255.0f;
+  }
+}
+
 Dataset read_cifar10_batches(const std::vector<std::string>& paths) {
   Dataset d;
   d.name = "cifar10";
@@ -78,29 +85,7 @@ Dataset read_cifar10_batches(const std::vector<std::string>& paths) {
   }
   d.labels.reserve(records);
   d.images.reserve(records * 3 * kPlane);
-  for (const std::string& path : paths) {
-    const std::vector<uint8_t> bytes = read_file(path);
-    if (bytes.empty()) fail(path, "empty file (expected 3073-byte CIFAR-10 records)");
-    if (bytes.size() % kRecord != 0)
-      fail(path, std::to_string(bytes.size()) + " bytes is not a whole number of 3073-byte records (1 label + 3072 "
-                 "pixels): truncated, or not a CIFAR-10 binary batch");
-    const size_t n = bytes.size() / kRecord;
-    for (size_t i = 0; i < n; ++i) {
-      const uint8_t label = bytes[i * kRecord];
-      if (label >= d.num_classes)
-        fail(path, "label " + std::to_string(label) + " in record " + std::to_string(i) +
-                       " is out of range (expected 0 to 9): corrupt, or not a CIFAR-10 binary batch");
-    }
-    const size_t first = d.labels.size();
-    d.labels.resize(first + n);
-    d.images.resize((first + n) * 3 * kPlane);
-    for (size_t i = 0; i < n; ++i) {
-      const uint8_t* record = bytes.data() + i * kRecord;
-      d.labels[first + i] = record[0];
-      float* image = d.images.data() + (first + i) * 3 * kPlane;
-      for (size_t k = 0; k < 3 * kPlane; ++k) image[k] = static_cast<float>(record[1 + k]) / 255.0f;
-    }
-  }
+  for (const std::string& path : paths) append_cifar10_batch(d, read_file_bytes(path), path);
   return d;
 }
 

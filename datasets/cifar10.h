@@ -26,6 +26,11 @@ const std::vector<std::string>& cifar10_class_names();
 // of records (truncated or not CIFAR-10), or a label above 9.
 Dataset read_cifar10_batches(const std::vector<std::string>& paths);
 
+// Checks one batch file's bytes (size, labels; path names it in errors) and
+// appends its records to d, which must be shaped as read_cifar10_batches makes
+// it; d is untouched when the bytes are rejected.
+void append_cifar10_batch(Dataset& d, const std::string& bytes, const std::string& path);
+
 // data_dir: the cifar-10-batches-bin folder (or the folder holding it). There
 // is no system-wide copy to fall back on, so an empty data_dir throws
 // std::runtime_error asking for --data-dir; a missing batch file throws one

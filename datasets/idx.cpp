@@ -55,6 +55,9 @@ class GzReader {
     return got;
   }
 
+  // Whether zlib found no gzip magic and copies the file as it is.
+  bool plain() const { return gzdirect(file_) == 1; }
+
   // Empty while the stream is fine; else what went wrong, in words: a stream
   // that ends early (cut short) or one that zlib cannot decode (corrupt).
   std::string problem() const {
@@ -146,12 +149,21 @@ IdxArray read_idx(const std::string& path) {
   a.dims = read_dims(in, path);
   const uint64_t expected = data_bytes(a.dims, path);
 
+  // A plain file says at once whether it holds what the header promises.
+  if (in.plain()) {
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    const uint64_t header = 4 + 4 * a.dims.size();
+    if (!ec && size - header < expected)
+      fail(path, truncated(expected, size - header, "data", "the header promises more than the file holds"));
+  }
   // Grow the buffer as bytes arrive instead of trusting the header with one
-  // allocation: a corrupt header then ends in "truncated", not in bad_alloc.
-  constexpr uint64_t kStep = uint64_t{1} << 24;
-  uint64_t have = 0;
+  // allocation: a corrupt gzip header then ends in "truncated", not in
+  // bad_alloc, having allocated at most about twice what arrived.
+  uint64_t have = 0, step = uint64_t{1} << 16;
   while (have < expected) {
-    const uint64_t want = std::min(expected - have, kStep);
+    const uint64_t want = std::min(expected - have, step);
+    step = std::min(step * 2, uint64_t{1} << 26);
     a.data.resize(have + want);
     const size_t got = in.read(a.data.data() + have, want);
     have += got;

@@ -9,18 +9,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <iterator>
-#include <memory>
 #include <set>
 #include <stdexcept>
 
-// A private copy of stb_image: static functions, PNG and JPEG only, so it
-// cannot clash with another copy elsewhere in a program.
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_FAILURE_USERMSG
-#include <stb/stb_image.h>
+#include "datasets/image_decode.h"
+#include "engine/file_bytes.h"
 
 namespace ml {
 namespace {
@@ -101,39 +94,13 @@ std::vector<Sample> list_split(const fs::path& split, const std::vector<std::str
   return samples;
 }
 
-struct StbFree {
-  void operator()(stbi_uc* p) const { stbi_image_free(p); }
-};
-using Pixels = std::unique_ptr<stbi_uc, StbFree>;
-
-struct Decoded {
-  Pixels pixels;  // h x w x channels, interleaved
-  int h = 0, w = 0;
-};
-
-Decoded decode(const std::string& path, int channels) {
-  Decoded d;
-  int file_channels = 0;
-  d.pixels.reset(stbi_load(path.c_str(), &d.w, &d.h, &file_channels, channels));
-  if (!d.pixels) {
-    const char* why = stbi_failure_reason();
-    fail(path, std::string("cannot decode the image (stb_image: ") + (why ? why : "unknown reason") + ")");
-  }
-  if (d.w <= 0 || d.h <= 0) fail(path, "holds no pixels");
-  return d;
-}
-
 // Whether the file has a pixel whose red, green and blue differ. Files that
 // store 1 or 2 channels (grey, grey + alpha) are grey without decoding.
 bool is_colour(const std::string& path) {
-  int w = 0, h = 0, file_channels = 0;
-  if (!stbi_info(path.c_str(), &w, &h, &file_channels)) {
-    const char* why = stbi_failure_reason();
-    fail(path, std::string("cannot read the image (stb_image: ") + (why ? why : "unknown reason") + ")");
-  }
-  if (file_channels < 3) return false;
-  const Decoded d = decode(path, 3);
-  const stbi_uc* p = d.pixels.get();
+  const std::string bytes = read_file_bytes(path);
+  if (image_channels(bytes, path) < 3) return false;
+  const DecodedImage d = decode_image(bytes, path, 3);
+  const uint8_t* p = d.pixels.data();
   const size_t n = static_cast<size_t>(d.h) * d.w;
   for (size_t i = 0; i < n; ++i)
     if (p[3 * i] != p[3 * i + 1] || p[3 * i + 1] != p[3 * i + 2]) return true;
@@ -153,12 +120,12 @@ Dataset load_split(const std::vector<Sample>& samples, const std::vector<std::st
   d.images.resize(samples.size() * image_size);
   d.labels.resize(samples.size());
   for (size_t s = 0; s < samples.size(); ++s) {
-    const Decoded img = decode(samples[s].path, channels);
+    const DecodedImage img = decode_image(read_file_bytes(samples[s].path), samples[s].path, channels);
     const size_t plane = static_cast<size_t>(img.h) * img.w;
     std::vector<float> planar(static_cast<size_t>(channels) * plane);
     for (int c = 0; c < channels; ++c)
       for (size_t k = 0; k < plane; ++k)
-        planar[c * plane + k] = static_cast<float>(img.pixels.get()[k * channels + c]) / 255.0f;
+        planar[c * plane + k] = static_cast<float>(img.pixels[k * channels + c]) / 255.0f;
     const std::vector<float> resized = resize_image(planar, channels, img.h, img.w, height, width);
     std::copy(resized.begin(), resized.end(), d.images.begin() + static_cast<std::ptrdiff_t>(s * image_size));
     d.labels[s] = samples[s].label;

@@ -41,7 +41,8 @@ struct ImageFolderOptions {
 // DIR/train or DIR/test, fewer than 2 classes, an empty class folder, class
 // folders that differ between train and test (naming the ones that differ),
 // a file that is not a PNG or JPEG by name, or one stb_image cannot decode
-// (naming the file and stb_image's reason).
+// (naming the file and stb_image's reason), or one whose header promises more
+// than kMaxImagePixels (datasets/image_decode.h).
 DatasetPair load_image_folder(const std::string& data_dir, const ImageFolderOptions& options = {});
 
 // Resizes one image, channel-planar (C x in_h x in_w, CHW) -> C x out_h x out_w:

@@ -1,6 +1,7 @@
 #include "datasets/npy.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -8,6 +9,8 @@
 #include <stdexcept>
 
 #include "engine/atomic_file.h"
+#include "engine/error_text.h"
+#include "engine/file_bytes.h"
 
 namespace ml {
 
@@ -44,7 +47,15 @@ std::string dict_value(const std::string& header, const std::string& key, const 
   return v;
 }
 
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
 std::vector<int64_t> parse_shape(const std::string& text, const std::string& path) {
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')')
+    fail(path, "npy header has a shape that is not a tuple: " + printable(text));
   std::vector<int64_t> shape;
   std::string inner = text.substr(1, text.size() - 2);
   std::stringstream ss(inner);
@@ -55,8 +66,10 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
     item = item.substr(b);
     while (!item.empty() && (item.back() == ' ' || item.back() == 'L')) item.pop_back();
     char* end = nullptr;
+    errno = 0;
     long long v = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || v < 0) fail(path, "npy header has a bad shape " + text);
+    if (item.empty() || *end != '\0' || v < 0 || errno == ERANGE)
+      fail(path, "npy header has a bad shape " + printable(text));
     shape.push_back(v);
   }
   return shape;
@@ -86,10 +99,10 @@ std::string npy_header(const std::string& path, const char* descr, const std::ve
 }
 
 template <typename T>
-void convert(const std::vector<char>& raw, std::vector<double>& out) {
+void convert(const char* raw, std::vector<double>& out) {
   for (size_t i = 0; i < out.size(); ++i) {
     T v;
-    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+    std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
     out[i] = static_cast<double>(v);
   }
 }
@@ -107,28 +120,30 @@ void write_any(const std::string& path, const void* data, size_t element_size, c
 
 }  // namespace
 
-NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, std::string("cannot open: ") + std::strerror(errno));
-  unsigned char magic[8];
-  if (!in.read(reinterpret_cast<char*>(magic), 8)) fail(path, "too short for an npy file");
-  if (std::memcmp(magic, "\x93NUMPY", 6) != 0) fail(path, "not an npy file (bad magic string)");
-  const int major = magic[6];
-  size_t header_len = 0;
+NpyArray parse_npy(const std::string& bytes, const std::string& path) {
+  // Every length and count below comes from the file, so each is checked
+  // against the bytes actually there before anything is allocated from it.
+  const size_t size = bytes.size();
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (size < 8) fail(path, "too short for an npy file (" + std::to_string(size) + " bytes)");
+  if (std::memcmp(b, "\x93NUMPY", 6) != 0) fail(path, "not an npy file (bad magic string)");
+  const int major = b[6];
+  size_t prefix = 0, header_len = 0;
   if (major == 1) {
-    unsigned char b[2];
-    if (!in.read(reinterpret_cast<char*>(b), 2)) fail(path, "truncated npy header");
-    header_len = b[0] | (b[1] << 8);
+    prefix = 10;
+    if (size < prefix) fail(path, "truncated npy header");
+    header_len = b[8] | (b[9] << 8);
   } else if (major == 2 || major == 3) {
-    unsigned char b[4];
-    if (!in.read(reinterpret_cast<char*>(b), 4)) fail(path, "truncated npy header");
-    header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<size_t>(b[3]) << 24);
+    prefix = 12;
+    if (size < prefix) fail(path, "truncated npy header");
+    header_len = b[8] | (b[9] << 8) | (b[10] << 16) | (static_cast<size_t>(b[11]) << 24);
   } else {
     fail(path, "unsupported npy format version " + std::to_string(major));
   }
-  if (header_len > (1u << 24)) fail(path, "npy header is implausibly long");
-  std::string header(header_len, '\0');
-  if (!in.read(header.data(), static_cast<std::streamsize>(header_len))) fail(path, "truncated npy header");
+  if (header_len > size - prefix)
+    fail(path, "truncated npy header: it claims " + std::to_string(header_len) + " bytes, the file has " +
+                   std::to_string(size - prefix) + " after the prefix");
+  const std::string header = bytes.substr(prefix, header_len);
 
   NpyArray a;
   std::string descr = dict_value(header, "descr", path);
@@ -138,20 +153,28 @@ NpyArray read_npy(const std::string& path) {
     fail(path, "Fortran-ordered npy arrays are not supported (save with np.ascontiguousarray)");
   a.shape = parse_shape(dict_value(header, "shape", path), path);
 
-  size_t count = 1;
-  for (int64_t d : a.shape) count *= static_cast<size_t>(d);
   size_t element = 0;
   if (a.dtype == "<f4" || a.dtype == "<i4") element = 4;
   else if (a.dtype == "<f8" || a.dtype == "<i8") element = 8;
   else if (a.dtype == "|u1") element = 1;
-  else fail(path, "unsupported npy dtype '" + a.dtype + "' (expected <f4, <f8, <i4, <i8 or |u1)");
+  else fail(path, "unsupported npy dtype '" + printable(a.dtype) + "' (expected <f4, <f8, <i4, <i8 or |u1)");
 
-  std::vector<char> raw(count * element);
-  in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
-  if (static_cast<size_t>(in.gcount()) != raw.size())
-    fail(path, "npy data is truncated: expected " + std::to_string(raw.size()) + " bytes, found " +
-                   std::to_string(in.gcount()));
-  if (in.peek() != std::ifstream::traits_type::eof()) fail(path, "npy file has trailing bytes after the data");
+  // The product of the non-zero dimensions bounds every partial product, so
+  // NpyArray::cols() cannot overflow either, even when a zero makes count 0.
+  constexpr uint64_t kMaxCount = uint64_t{1} << 60;
+  uint64_t nonzero = 1, count = 1;
+  for (int64_t d : a.shape) {
+    const auto u = static_cast<uint64_t>(d);
+    if (u != 0 && nonzero > kMaxCount / u) fail(path, "npy shape is too large: " + shape_text(a.shape));
+    if (u != 0) nonzero *= u;
+    count *= u;
+  }
+  const size_t data_bytes = size - prefix - header_len;
+  if (count > data_bytes / element)
+    fail(path, "npy data is truncated: expected " + std::to_string(count) + " values of " + std::to_string(element) +
+                   " bytes, found " + std::to_string(data_bytes) + " bytes");
+  if (count * element != data_bytes) fail(path, "npy file has trailing bytes after the data");
+  const char* raw = bytes.data() + prefix + header_len;
   a.data.resize(count);
   if (a.dtype == "<f4") convert<float>(raw, a.data);
   else if (a.dtype == "<f8") convert<double>(raw, a.data);
@@ -160,6 +183,8 @@ NpyArray read_npy(const std::string& path) {
   else convert<uint8_t>(raw, a.data);
   return a;
 }
+
+NpyArray read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
 void write_npy(const std::string& path, const float* data, const std::vector<int64_t>& shape) {
   write_any(path, data, sizeof(float), "<f4", shape);
@@ -200,8 +225,7 @@ void NpyStreamWriter::commit() {
     fail(path_, "npy stream closed after " + std::to_string(written_) + " of " + std::to_string(expected_) + " values");
   out_.close();
   if (out_.fail()) fail(path_, std::string("closing '") + partial_ + "' failed: " + std::strerror(errno));
-  if (std::rename(partial_.c_str(), path_.c_str()) != 0)
-    fail(path_, std::string("cannot rename '") + partial_ + "': " + std::strerror(errno));
+  commit_file_atomically(partial_, path_);  // on disk before the rename, like every other output
   committed_ = true;
 }
 

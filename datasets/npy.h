@@ -30,6 +30,11 @@ struct NpyArray {
 // a data section whose size disagrees with the shape.
 NpyArray read_npy(const std::string& path);
 
+// The same from the file's bytes (path only names it in errors). Counts and
+// lengths from the header are checked against bytes.size() before any
+// allocation, so a header that promises more than the file holds is an error.
+NpyArray parse_npy(const std::string& bytes, const std::string& path);
+
 // Atomic writes (engine/atomic_file.h): the file is complete or absent.
 void write_npy(const std::string& path, const float* data, const std::vector<int64_t>& shape);
 void write_npy(const std::string& path, const double* data, const std::vector<int64_t>& shape);  // stored as '<f8'

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "engine/atomic_file.h"
+#include "engine/error_text.h"
 
 namespace ml {
 
@@ -28,6 +29,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr uint64_t kFloatBytes = sizeof(float);
+constexpr int kMaxHeaderDepth = 16;
 
 std::string offsets_str(uint64_t begin, uint64_t end) {
   return "[" + std::to_string(begin) + ", " + std::to_string(end) + "]";
@@ -42,7 +44,9 @@ struct Entry {
 };
 
 Entry parse_entry(const std::string& path, const std::string& name, const Json& v) {
-  auto error = [&](const std::string& what) { return std::runtime_error(path + ": tensor '" + name + "' " + what); };
+  auto error = [&](const std::string& what) {
+    return std::runtime_error(path + ": " + printable("tensor '" + name + "' " + what));
+  };
   if (!v.is_object()) throw error("has a header entry that is not a JSON object: " + v.dump());
 
   const auto dtype = v.find("dtype");
@@ -171,9 +175,10 @@ const Tensor* Checkpoint::find(const std::string& name) const {
   return nullptr;
 }
 
-Checkpoint load_safetensors(const std::string& path) {
-  auto error = [&](const std::string& what) { return std::runtime_error(path + ": " + what); };
-  const std::string bytes = read_whole_file(path);
+Checkpoint load_safetensors(const std::string& path) { return parse_safetensors(read_whole_file(path), path); }
+
+Checkpoint parse_safetensors(const std::string& bytes, const std::string& path) {
+  auto error = [&](const std::string& what) { return std::runtime_error(path + ": " + printable(what)); };
 
   if (bytes.size() < 8) {
     throw error("file is " + std::to_string(bytes.size()) +
@@ -191,6 +196,9 @@ Checkpoint load_safetensors(const std::string& path) {
   std::set<std::string> keys;
   std::string duplicate;
   const Json::parser_callback_t note_keys = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    // Our headers nest 3 deep; dump() in the error messages recurses, so a
+    // deeply nested header would otherwise overflow the stack.
+    if (depth > kMaxHeaderDepth) throw error("header nests deeper than " + std::to_string(kMaxHeaderDepth) + " levels");
     if (event == Json::parse_event_t::key && depth == 1 && !keys.insert(parsed.get<std::string>()).second) {
       duplicate = parsed.get<std::string>();
     }

@@ -46,6 +46,9 @@ struct Checkpoint {
 // trailing data) throws std::runtime_error with one line naming path.
 Checkpoint load_safetensors(const std::string& path);
 
+// The same from the file's bytes (path only names it in errors).
+Checkpoint parse_safetensors(const std::string& bytes, const std::string& path);
+
 // Copies the stored tensor `name` into dst (any device) after checking that
 // the shapes match exactly. Throws std::invalid_argument:
 // "checkpoint has no tensor 'name'" or

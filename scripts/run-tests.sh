@@ -5,5 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 900
+(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+# Then the CPU tests again under ASan + UBSan, and the fuzz targets' smoke runs
+# (README, "What is guaranteed"); each prints its own ctest summary.
+bash scripts/test-sanitizers.sh
+bash scripts/test-fuzz.sh

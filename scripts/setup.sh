@@ -14,6 +14,7 @@ packages=(
   zlib1g-dev                     # .gz data files
   python3-numpy                  # tests read our .npy/.safetensors files back with numpy
   dataset-fashion-mnist          # the default data set, in /usr/share/datasets/fashion-mnist
+  clang libclang-rt-14-dev       # the fuzz targets: clang, libFuzzer and clang's sanitizer runtimes
 )
 
 missing=()

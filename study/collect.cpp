@@ -5,16 +5,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
 #include "analysis/human.h"
 #include "analysis/matrix_io.h"
 #include "engine/atomic_file.h"
+#include "study/json_config.h"
 #include "study/plan.h"
 #include "study/report_html.h"
 #include "study/representations.h"
@@ -244,18 +244,12 @@ void human_section(HtmlReport& report, const std::vector<RunData>& runs, const s
 
 void collect_study(const std::string& dir) {
   const std::string study_path = dir + "/study.json";
-  std::ifstream sf(study_path);
+  std::ifstream sf(study_path, std::ios::binary);
   if (!sf) throw std::runtime_error(study_path + ": cannot open (not a study directory?)");
-  nlohmann::json study;
-  try {
-    study = nlohmann::json::parse(sf);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(study_path + ": " + e.what());
-  }
+  const StudyIndex study = parse_study_index(std::string(std::istreambuf_iterator<char>(sf), {}), study_path);
   std::vector<RunData> runs;
   std::vector<std::string> missing;
-  for (const auto& r : study.at("runs")) {
-    const std::string name = r.at("name").get<std::string>();
+  for (const std::string& name : study.runs) {
     const std::string run_dir = dir + "/runs/" + name;
     if (!fs::exists(run_dir + "/done")) {
       missing.push_back(name);
@@ -269,19 +263,19 @@ void collect_study(const std::string& dir) {
   write_summary(dir + "/summary.csv", runs);
   write_alignment_final(dir + "/analysis/alignment_final.csv", runs);
 
-  const std::string preset = study.value("preset", "");
-  HtmlReport report("microlearning study: " + study.value("data", std::string()));
+  const std::string preset = study.preset;
+  HtmlReport report("microlearning study: " + study.data);
   std::string notes;
   if (preset == "quick") {
-    notes += note_html("<b>Quick preset</b>: " + std::to_string(study.value("epochs", 0)) + " epochs on " +
-                (study.value("limit", 0) > 0 ? std::to_string(study.value("limit", 0)) : std::string("all")) +
+    notes += note_html("<b>Quick preset</b>: " + std::to_string(study.epochs) + " epochs on " +
+                (study.limit > 0 ? std::to_string(study.limit) : std::string("all")) +
                 " training images, " +
-                std::to_string(study.value("probe", 0)) +
+                std::to_string(study.probe) +
                 " probe images. The numbers show the pipeline and the first trends, not the paper-scale results "
                 "(<code>ml-study --preset full</code>, meant for a GPU). Every run starts from the same initial "
                 "weights (same seed), so after little training the networks are still alike.");
     std::string cheaper;
-    const auto rules = study.value("rules", std::vector<std::string>{});
+    const auto& rules = study.rules;
     for (const auto& [rule, flags] : quick_rule_settings()) {
       if (std::find(rules.begin(), rules.end(), rule) != rules.end())
         cheaper += std::string(cheaper.empty() ? "" : "; ") + html_escape(rule) + " <code>" + html_escape(flags) +
@@ -309,7 +303,7 @@ void collect_study(const std::string& dir) {
                     r.diverged() ? "diverged" : ""});
   }
   report.table({"run", "rule", "seed", "epochs", "test acc %", "best (epoch)", "train loss", "samples/s", ""}, rows);
-  if (study.value("seeds", 1) > 1) {
+  if (study.seeds > 1) {
     std::map<std::string, std::vector<double>> by_rule;
     std::vector<std::string> order;
     for (const auto& r : runs) {
@@ -353,7 +347,7 @@ void collect_study(const std::string& dir) {
 
   // --- representations ---------------------------------------------------------------
   const RepresentationSummary rep = representation_sections(report, runs, dir);
-  human_section(report, runs, study.value("human", std::string()), dir);
+  human_section(report, runs, study.human, dir);
   report.prepend(notes + at_a_glance(runs, rep));
 
   write_text_atomically(dir + "/report.html", report.html());

@@ -1,10 +1,12 @@
 #include "study/run_data.h"
 
+#include <cmath>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
+#include "study/json_config.h"
 
 namespace ml {
 
@@ -43,26 +45,14 @@ RunData load_run(const std::string& dir, const std::string& name) {
   r.name = name;
   r.dir = dir;
   const std::string config_path = dir + "/config.json";
-  std::ifstream cf(config_path);
+  std::ifstream cf(config_path, std::ios::binary);
   if (!cf) throw std::runtime_error(config_path + ": cannot open (the run never started?)");
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(cf);
-    r.rule = config.at("rule").get<std::string>();
-    if (config.contains("conv1")) {  // {"kind": "gabor", "frozen": true, ...}
-      const auto& e = config["conv1"];
-      r.conv1 = e.is_object() ? e.value("kind", std::string()) : e.is_string() ? e.get<std::string>() : "";
-    }
-    r.seed = config.at("seed").get<int>();
-    r.epochs_planned = config.at("epochs").get<int>();
-    const int n = config.at("train_samples").get<int>();
-    const int limit = config.at("limit").get<int>();
-    const int used = limit > 0 && limit < n ? limit : n;
-    const int batch = config.at("batch").get<int>();
-    r.batches_per_epoch = (used + batch - 1) / batch;
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(config_path + ": " + e.what());
-  }
+  const RunConfig config = parse_run_config(std::string(std::istreambuf_iterator<char>(cf), {}), config_path);
+  r.rule = config.rule;
+  r.conv1 = config.conv1;
+  r.seed = config.seed;
+  r.epochs_planned = config.epochs_planned;
+  r.batches_per_epoch = config.batches_per_epoch;
 
   const std::string metrics_path = dir + "/metrics.csv";
   const auto metrics = read_csv(metrics_path);

@@ -1,6 +1,7 @@
 // A finished study run read back from its directory: metrics.csv,
 // alignment.csv, config.json and the recorded activations' directory.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,7 +18,8 @@ struct EpochRow {
 struct RunData {
   std::string name, rule, dir;
   std::string conv1;  // the first layer's embedding ("learned" or empty: trained by the rule)
-  int seed = 1, epochs_planned = 0;
+  uint64_t seed = 1;
+  int epochs_planned = 0;
   std::vector<EpochRow> epochs;
   std::vector<AlignmentRow> alignment;
   std::vector<std::string> layers;  // recorded layers (acts/layers.txt), network order

@@ -142,3 +142,17 @@ TEST_CASE("cifar10 names the missing, truncated or corrupt batch file", "[datase
     CHECK_THAT(msg, Contains(dir.file("data_batch_1.bin") + ": cannot open"));
   }
 }
+
+TEST_CASE("cifar10: a file of another format is named, not read", "[dataset][cifar10]") {
+  // CIFAR-10 batches carry no magic number: another format shows in the size
+  // or in the label bytes. An .npy file (magic 0x93 'NUMPY') of one record's size:
+  TempDir dir("cifar-foreign");
+  const std::string path = dir.file("data_batch_1.bin");
+  std::ofstream(path, std::ios::binary) << "\x93NUMPY" + std::string(ml::kCifar10RecordBytes - 6, ' ');
+  CHECK_THAT(error_of<std::runtime_error>([&] { ml::read_cifar10_batches({path}); }),
+             Catch::StartsWith(path + ": label 147 in record 0 is out of range"));
+  // and one byte more
+  std::ofstream(path, std::ios::binary | std::ios::app) << 'x';
+  CHECK_THAT(error_of<std::runtime_error>([&] { ml::read_cifar10_batches({path}); }),
+             Catch::StartsWith(path + ": 3074 bytes is not a whole number of 3073-byte records"));
+}

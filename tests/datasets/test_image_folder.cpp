@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 #include "datasets/dataset.h"
 #include "datasets/image_folder.h"
 #include "test_util.h"
@@ -214,4 +216,22 @@ TEST_CASE("image-folder explains bad folders and files in one line", "[dataset][
     write_image(root / "train/dog/more/a.png", 4, 4, 1, {1});
     CHECK_THAT(error_of<std::runtime_error>(load), Contains((root / "train/dog/more").string() + ": a folder inside"));
   }
+}
+
+TEST_CASE("image-folder refuses a header promising a huge image before decoding it", "[dataset][image-folder]") {
+  TempDir dir("imgf-huge");
+  write_grey_set(dir.path);
+  // A PNG whose header says 8000 x 8000 grey pixels (64 MB; stb_image itself
+  // refuses more than 1 GB), and no pixel data.
+  auto chunk = [](const std::string& type, const std::string& data) {
+    auto be32 = [](uint32_t v) { return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; };
+    const std::string td = type + data;
+    return be32(static_cast<uint32_t>(data.size())) + td +
+           be32(static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(td.data()), static_cast<uInt>(td.size()))));
+  };
+  const std::string ihdr = std::string("\x00\x00\x1f\x40\x00\x00\x1f\x40\x08\x00\x00\x00\x00", 13);
+  const fs::path p = dir.path / "train/zebra/huge.png";
+  write_text(p, "\x89PNG\r\n\x1a\n" + chunk("IHDR", ihdr) + chunk("IEND", ""));
+  const std::string msg = error_of<std::runtime_error>([&] { ml::load_dataset("image-folder", dir.path.string()); });
+  CHECK_THAT(msg, Catch::StartsWith(p.string() + ": 8000 x 8000 pixels, more than the 16777216 accepted"));
 }

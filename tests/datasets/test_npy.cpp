@@ -136,3 +136,39 @@ TEST_CASE("npy: a stream writer appears only when complete", "[npy]") {
   CHECK_FALSE(std::filesystem::exists(other));
   CHECK_FALSE(std::filesystem::exists(other + ".partial"));
 }
+
+TEST_CASE("npy: oversized headers and shapes fail before allocating, in one line naming the file", "[npy][errors]") {
+  TempDir dir("npy-huge");
+  const std::string path = (dir.path / "huge.npy").string();
+  std::vector<float> v = {1, 2, 3, 4};
+  ml::write_npy(path, v.data(), {2, 2});
+  const std::string good = slurp(path);
+  // good with `from` replaced by `to` in the header, its padding shortened to
+  // keep the header length (57 spaces of padding to take from)
+  auto edit = [&](const std::string& from, const std::string& to) {
+    std::string b = good;
+    b.replace(b.find(from), from.size(), to);
+    if (to.size() > from.size()) b.erase(b.find(" \n") - (to.size() - from.size()) + 1, to.size() - from.size());
+    return b;
+  };
+  auto error = [&](const std::string& bytes) {
+    spit(path, bytes);
+    const std::string msg = ml_test::error_of<std::runtime_error>([&] { ml::read_npy(path); });
+    CHECK_THAT(msg, Catch::StartsWith(path + ": "));
+    return msg;
+  };
+
+  std::string long_header = good;
+  long_header[8] = '\xff';  // header length 65535 + ..., in a 96-byte file
+  long_header[9] = '\xff';
+  CHECK_THAT(error(long_header), Contains("truncated npy header: it claims 65535 bytes"));
+
+  // (2^30, 2^30) floats: 4 EiB promised by 16 bytes of data
+  CHECK_THAT(error(edit("(2, 2)", "(1073741824, 1073741824)")),
+             Contains("npy data is truncated: expected 1152921504606846976 values of 4 bytes, found 16"));
+  CHECK_THAT(error(edit("(2, 2)", "(4294967296, 4294967296, 4294967296)")), Contains("npy shape is too large"));
+  CHECK_THAT(error(edit("(2, 2)", "(99999999999999999999,)")), Contains("bad shape"));
+  CHECK_THAT(error(edit("(2, 2)", "4     ")), Contains("shape that is not a tuple: 4"));
+  // a newline in the dtype is quoted back escaped: the message stays one line
+  CHECK_THAT(error(edit("<f4", "<\n4")), Contains("unsupported npy dtype '<\\n4'"));
+}

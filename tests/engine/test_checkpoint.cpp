@@ -452,3 +452,15 @@ TEST_CASE("CUDA tensors save and load_into CUDA tensors bit-exactly", "[checkpoi
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("a deeply nested header or a newline in a name stays a one-line error", "[checkpoint][errors]") {
+  const fs::path dir = temp_dir("deep");
+  // 100,000 nested lists: printing them back would overflow the stack
+  const std::string deep = (dir / "deep.safetensors").string();
+  write_bytes(deep, raw_file(R"({"x":)" + std::string(100000, '[') + std::string(100000, ']') + "}", ""));
+  CHECK(load_error(deep) == deep + ": header nests deeper than 16 levels");
+  const std::string name = (dir / "name.safetensors").string();
+  write_bytes(name, raw_file(R"({"a\nb":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}})", "ab"));
+  CHECK(load_error(name) == name + ": tensor 'a\\nb' has dtype F16; only F32 is supported");
+  fs::remove_all(dir);
+}
