@@ -82,12 +82,16 @@ void write_file_atomically(const std::string& path, const std::function<void(std
       fail(path, "closing '" + temp.name + "' failed: " + reason(err, "close failed"));
     }
   }
-  if (const int err = sync_file(temp.name)) fail(path, "syncing '" + temp.name + "' failed: " + std::strerror(err));
-  if (std::rename(temp.name.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    fail(path, "cannot rename '" + temp.name + "' over it: " + reason(err, "rename failed"));
-  }
+  commit_file_atomically(temp.name, path);
   temp.keep = true;
+}
+
+void commit_file_atomically(const std::string& temp, const std::string& path) {
+  if (const int err = sync_file(temp)) fail(path, "syncing '" + temp + "' failed: " + std::strerror(err));
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    fail(path, "cannot rename '" + temp + "' over it: " + reason(err, "rename failed"));
+  }
   sync_directory_of(path);
 }
 

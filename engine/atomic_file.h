@@ -17,6 +17,12 @@ namespace ml {
 // writer itself is passed on unchanged (it carries the writer's own reason).
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& writer);
 
+// The last step of write_file_atomically, for a file written in pieces under
+// a temporary name in path's directory and already closed: flushes temp to
+// disk and renames it over path. Throws std::runtime_error naming path; on
+// failure temp stays for the caller to remove.
+void commit_file_atomically(const std::string& temp, const std::string& path);
+
 // write_file_atomically with a writer that writes text as is.
 void write_text_atomically(const std::string& path, const std::string& text);
 

@@ -1,28 +1,68 @@
 #include "engine/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <stdexcept>
 
 namespace ml {
 namespace {
 
-// Lazily created per-parameter state tensors, on the parameter's device.
+// Lazily created per-parameter state tensors, on the parameter's device. A
+// restored state waits under "<param name>.<slot name>" until that param is
+// first seen (a fresh optimizer knows params only by their first step).
 class StateMap {
  public:
+  explicit StateMap(std::vector<std::string> slot_names) : slot_names_(std::move(slot_names)) {}
+
   Tensor& get(const Param* p, int slot) {
     auto& slots = state_[p];
     if (slots.size() <= static_cast<size_t>(slot)) slots.resize(slot + 1);
-    if (!slots[slot].defined()) slots[slot] = Tensor(p->value.shape(), p->value.device());
+    if (!slots[slot].defined()) {
+      slots[slot] = Tensor(p->value.shape(), p->value.device());
+      const auto saved = pending_.find(key(p->name, slot));
+      if (saved != pending_.end()) {
+        if (saved->second.shape() != p->value.shape()) {
+          throw std::invalid_argument("optimizer state '" + saved->first + "' has shape " +
+                                      shape_str(saved->second.shape()) + ", the parameter has " +
+                                      shape_str(p->value.shape()));
+        }
+        slots[slot].copy_from(saved->second);
+        pending_.erase(saved);
+      }
+    }
     return slots[slot];
   }
 
+  void save(std::vector<NamedTensor>& out) const {
+    std::set<std::string> seen;
+    for (const auto& [p, slots] : state_) {
+      if (p->name.empty()) throw std::logic_error("optimizer: a stepped parameter has no name; its state cannot be saved");
+      if (!seen.insert(p->name).second) throw std::logic_error("optimizer: two stepped parameters are named '" + p->name + "'");
+      for (size_t s = 0; s < slots.size(); ++s) {
+        if (slots[s].defined()) out.push_back({key(p->name, static_cast<int>(s)), slots[s].to(Device::CPU)});
+      }
+    }
+    for (const auto& [name, t] : pending_) out.push_back({name, t});  // restored, not yet stepped again
+    std::sort(out.begin(), out.end(), [](const NamedTensor& a, const NamedTensor& b) { return a.name < b.name; });
+  }
+
+  void restore(const std::vector<NamedTensor>& tensors) {
+    for (const auto& t : tensors) pending_[t.name] = t.tensor;
+  }
+
  private:
+  std::string key(const std::string& name, int slot) const { return name + "." + slot_names_.at(slot); }
+
+  std::vector<std::string> slot_names_;
   std::unordered_map<const Param*, std::vector<Tensor>> state_;
+  std::map<std::string, Tensor> pending_;
 };
 
 class Sgd : public Optimizer {
  public:
-  explicit Sgd(const OptimizerConfig& c) : Optimizer(c.lr), momentum_(c.momentum), weight_decay_(c.weight_decay) {}
+  explicit Sgd(const OptimizerConfig& c)
+      : Optimizer(c.lr), momentum_(c.momentum), weight_decay_(c.weight_decay), state_({"momentum"}) {}
   void step(const std::vector<Param*>& params) override {
     const SgdConfig c{lr_, momentum_, weight_decay_};
     for (Param* p : params) {
@@ -32,6 +72,12 @@ class Sgd : public Optimizer {
       else sgd_update_cpu(p->value.data(), velocity, p->grad.data(), p->value.numel(), c);
     }
   }
+  State state() const override {
+    State s;
+    state_.save(s.tensors);
+    return s;
+  }
+  void restore(const State& s) override { state_.restore(s.tensors); }
 
  private:
   float momentum_, weight_decay_;
@@ -40,22 +86,42 @@ class Sgd : public Optimizer {
 
 class Adam : public Optimizer {
  public:
-  explicit Adam(const OptimizerConfig& c) : Optimizer(c.lr), config_(c) {}
+  explicit Adam(const OptimizerConfig& c) : Optimizer(c.lr), config_(c), state_({"adam_m", "adam_v"}) {}
   void step(const std::vector<Param*>& params) override {
     const AdamConfig c{lr_, config_.beta1, config_.beta2, config_.eps, config_.weight_decay};
     for (Param* p : params) {
       if (p->frozen) continue;
       float* m = state_.get(p, 0).data();
       float* v = state_.get(p, 1).data();
-      const int t = ++steps_[p];  // per parameter: a rule may step its own params separately
+      auto [it, first] = steps_.try_emplace(p, 0);
+      if (first) {
+        const auto saved = pending_steps_.find(p->name);
+        if (saved != pending_steps_.end()) {
+          it->second = static_cast<int>(saved->second);
+          pending_steps_.erase(saved);
+        }
+      }
+      const int t = ++it->second;  // per parameter: a rule may step its own params separately
       if (p->value.device() == Device::CUDA) adam_update_cuda(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, t);
       else adam_update_cpu(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, t);
     }
+  }
+  State state() const override {
+    State s;
+    state_.save(s.tensors);
+    for (const auto& [p, t] : steps_) s.steps[p->name] = t;
+    for (const auto& [name, t] : pending_steps_) s.steps[name] = t;
+    return s;
+  }
+  void restore(const State& s) override {
+    state_.restore(s.tensors);
+    pending_steps_ = s.steps;
   }
 
  private:
   OptimizerConfig config_;
   std::unordered_map<const Param*, int> steps_;
+  std::map<std::string, int64_t> pending_steps_;
   StateMap state_;
 };
 

@@ -1,11 +1,14 @@
 // Optimizers over a list of Params. State (momentum, Adam moments) is kept per
 // parameter, in the order the params were first seen, so it can be saved.
 #pragma once
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/checkpoint.h"
 #include "engine/layer.h"
 #include "kernels/optimizer/optimizer_update.h"
 
@@ -25,6 +28,19 @@ class Optimizer {
   // Updates every param from its grad, except frozen ones (left bit-for-bit as they are).
   virtual void step(const std::vector<Param*>& params) = 0;
   float lr() const { return lr_; }
+
+  // Everything step() has accumulated, for ml-train --resume: the state tensors
+  // as "<param name>.<slot>" (SGD: momentum; Adam: adam_m, adam_v) and Adam's
+  // step count per param name. Throws std::logic_error for a stepped param
+  // without a name, or two with the same name (their states could not be told apart).
+  struct State {
+    std::vector<NamedTensor> tensors;      // CPU copies, sorted by name
+    std::map<std::string, int64_t> steps;  // adam
+  };
+  virtual State state() const = 0;
+  // Hands a saved State to the params of those names when each is first stepped
+  // (a fresh optimizer knows no params yet); call before the first step.
+  virtual void restore(const State& s) = 0;
   void set_lr(float lr) { lr_ = lr; }
 
  protected:

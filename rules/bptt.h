@@ -24,6 +24,8 @@ class BackpropThroughTime : public BackwardChainRule {
   LossResult evaluate(Network& net, const Batch& batch) override;
   std::vector<std::pair<std::string, std::string>> epoch_tables(int epoch) override;
   nlohmann::json config() const override;
+  nlohmann::json scalar_state() const override { return {{"cycles_rows", rows_}}; }
+  void restore_scalar_state(const nlohmann::json& s) override { rows_ = s.at("cycles_rows").get<std::string>(); }
 
  private:
   struct CycleTotals {

@@ -55,6 +55,12 @@ class PredictiveCoding : public LearningRule {
   // the current step "inference_lr" and "inference_lr_halvings" so far.
   void log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) override;
   nlohmann::json config() const override;
+  // The step size and its halvings carry over from batch to batch.
+  nlohmann::json scalar_state() const override { return {{"inference_lr", gamma_}, {"halvings", step_halvings_}}; }
+  void restore_scalar_state(const nlohmann::json& s) override {
+    gamma_ = s.at("inference_lr").get<float>();
+    step_halvings_ = s.at("halvings").get<int>();
+  }
 
   // The inference step now: --inference-lr, halved each time a step raised the energy.
   float inference_lr() const { return gamma_; }

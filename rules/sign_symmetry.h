@@ -37,6 +37,7 @@ class SignSymmetry : public FeedbackRule {
     }
     return out;
   }
+  std::vector<std::pair<std::string, Rng*>> rng_streams() override { return {{"magnitude", &magnitude_rng_}}; }
 
  protected:
   void prepare_feedback(Network& net) override {

@@ -40,6 +40,10 @@ class TargetPropRule : public LearningRule {
   void pretrain_step(Network& net, const Batch& batch) override;
   void log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) override;
   std::vector<NamedTensor> state() override;
+  std::vector<std::pair<std::string, Rng*>> rng_streams() override {
+    return {{"noise", &noise_rng_}, {"log", &log_rng_}};
+  }
+  std::vector<std::pair<std::string, Optimizer*>> own_optimizers() override { return {{"feedback", feedback_opt_.get()}}; }
   nlohmann::json config() const override;
 
   struct Block {

@@ -39,6 +39,7 @@ class WeightMirror : public FeedbackRule {
     noise_rng_ = Rng(seed ^ 0x0D15EA5Eull);
     for (int s = 0; s < o_.mirror_steps; ++s) mirror(net);
   }
+  std::vector<std::pair<std::string, Rng*>> rng_streams() override { return {{"noise", &noise_rng_}}; }
 
  protected:
   void update_feedback(Network& net, const Batch&, Optimizer&) override { mirror(net); }
