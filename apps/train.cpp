@@ -1,11 +1,18 @@
 // ml-train: train one network with one learning rule on one data set.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
+#include <vector>
 
 #include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
 
 #include "engine/layers/pcn_block.h"
+#include "engine/stop_signal.h"
 #include "engine/trainer.h"
 #include "rules/learning_rule.h"
 
@@ -13,7 +20,7 @@ namespace {
 
 // cxxopts says "Argument 'two' failed to parse" without the flag: find the flag
 // that the bad value belongs to.
-std::string name_bad_value(int argc, char** argv, const std::string& message) {
+std::string name_bad_value(int argc, const char* const* argv, const std::string& message) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const size_t eq = arg.find('=');
@@ -27,13 +34,21 @@ std::string name_bad_value(int argc, char** argv, const std::string& message) {
   return message;
 }
 
-}  // namespace
+// One parse of a command line: the config, and each flag's value as text, for
+// comparing a resumed run's flags with those of the run it continues.
+struct Parsed {
+  ml::TrainConfig config;
+  std::map<std::string, std::string> given;   // the flags on the command line
+  std::map<std::string, std::string> values;  // every flag: given or its default
+  std::string help;                           // set when --help was asked for
+};
 
-int main(int argc, char** argv) {
-  ml::TrainConfig c;
+Parsed parse(const std::vector<std::string>& arguments) {
+  Parsed parsed;
+  ml::TrainConfig& c = parsed.config;
   int pcn_cycles = ml::kPcnDefaultCycles;
   std::string pcn_size = "small";
-  std::string rules;
+  std::string rules, resume;
   for (const auto& n : ml::rule_names()) rules += (rules.empty() ? "" : ", ") + n;
 
   cxxopts::Options options("ml-train",
@@ -67,6 +82,12 @@ int main(int argc, char** argv) {
     ("eps", "Adam epsilon", cxxopts::value(c.optimizer.eps)->default_value("1e-8"))
     ("align-every", "log alignment to backprop every K batches (0: only at the end of each epoch)",
        cxxopts::value(c.align_every)->default_value("0"))
+    ("estimator-stats", "every epoch, draw the rule's update N times on the first training batch and write "
+                        "estimator.csv (epoch,layer,metric,value; per weight layer: bias_angle_deg, the mean update "
+                        "against bp's gradient; variance_rel, mean |u - mean|^2 / |g_bp|^2; snr, |mean|^2 / mean "
+                        "|u - mean|^2, inf for deterministic rules; noise_angle_deg, atan(sqrt(variance_rel / (N - 1))), the angle "
+                        "the mean of N unbiased draws shows from noise alone); training is unchanged (0: off)",
+       cxxopts::value(c.estimator_stats)->default_value("0"))
     ("feedback-magnitude", "sign-symmetry: uniform (uSF, sqrt(2/(fan_in+fan_out))), random (frSF, |M|, M fixed random) or batchwise (brSF, |M|, M redrawn every batch)",
        cxxopts::value(c.rule_options.feedback_magnitude)->default_value("uniform"))
     ("kp-decay", "kolen-pollack: weight decay lambda on W and B (B - W shrinks by 1 - lr*lambda per step)",
@@ -92,6 +113,15 @@ int main(int argc, char** argv) {
     ("pc-beta", "pc: weight beta of the cross-entropy as the top energy term (the output target's nudge "
                 "logits - beta dloss/dlogits); updates are divided by beta, small beta is closer to bp",
        cxxopts::value(c.rule_options.pc_beta)->default_value("0.1"))
+    ("perturbation-sigma", "weight-perturbation, node-perturbation: std of the Gaussian noise on the weights / "
+                           "the conv and fc outputs (pre-activations)",
+       cxxopts::value(c.rule_options.perturbation_sigma)->default_value("0.001"))
+    ("perturbations", "weight-perturbation, node-perturbation: K noise draws per batch, averaged (node: one forward "
+                      "over K + 1 copies of the batch; weight: K + 1 forward passes)",
+       cxxopts::value(c.rule_options.perturbations)->default_value("1"))
+    ("antithetic", "weight-perturbation, node-perturbation: evaluate each draw at +noise and -noise (central "
+                   "difference; twice the perturbed passes)",
+       cxxopts::value(c.rule_options.antithetic))
     ("tp-eta-hat", "dtp, ddtp, ldrl: output target step, t_L = h_L - eta_hat * dloss/dh_L per sample",
        cxxopts::value(c.rule_options.tp_eta_hat)->default_value("0.06"))
     ("tp-noise", "dtp, ddtp, ldrl: sigma of the feedback losses' Gaussian noise",
@@ -136,28 +166,113 @@ int main(int argc, char** argv) {
     ("device", "cpu, cuda or auto (cuda when a GPU is present)", cxxopts::value(c.device)->default_value("auto"))
     ("out", "output directory", cxxopts::value(c.out)->default_value(c.out))
     ("no-progress", "no progress line on stderr")
+    ("checkpoint-every", "also save the training state (train_state.safetensors) every N batches; it is saved at "
+                         "every epoch's end anyway", cxxopts::value(c.checkpoint_every)->default_value("0"))
+    ("resume", "continue the interrupted run in DIR from its last training state, bit for bit as if never "
+               "stopped; its settings come from DIR/config.json (other flags: only --no-progress, --checkpoint-every)",
+       cxxopts::value(resume), "DIR")
     ("h,help", "print this help");
   // clang-format on
 
+  std::vector<const char*> argv{"ml-train"};
+  for (const auto& a : arguments) argv.push_back(a.c_str());
+  const int argc = static_cast<int>(argv.size());
   try {
-    auto args = options.parse(argc, argv);
+    auto args = options.parse(argc, argv.data());
+    for (const auto& kv : args.arguments()) parsed.given[kv.key()] = parsed.values[kv.key()] = kv.value();
+    for (const auto& kv : args.defaults()) parsed.values.try_emplace(kv.key(), kv.value());
     if (args.count("help")) {
-      std::cout << options.help() << std::endl;
-      return 0;
+      parsed.help = options.help();
+      return parsed;
     }
     if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
     c.progress = !args.count("no-progress");
     c.conv1.freeze = args.count("freeze-conv1") > 0;
+    c.out = resume.empty() ? c.out : resume;
     if (c.arch == "pcn") {
       c.arch = ml::pcn_arch(pcn_size, pcn_cycles);  // the spec, cycles included, is what config.json records
     } else if (args.count("cycles") || args.count("pcn-size")) {
       throw std::invalid_argument(std::string(args.count("cycles") ? "--cycles" : "--pcn-size") +
                                   ": only for --arch pcn (got --arch '" + c.arch + "')");
     }
-    ml::train(c);
   } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
-    std::fprintf(stderr, "ml-train: error: %s\n", name_bad_value(argc, argv, e.what()).c_str());
-    return 1;
+    throw std::invalid_argument(name_bad_value(argc, argv.data(), e.what()));
+  }
+  c.command_line = arguments;
+  return parsed;
+}
+
+// The same value written two ways ("0.01" and "1e-2") counts as the same.
+bool same_value(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  char *end_a = nullptr, *end_b = nullptr;
+  const double x = std::strtod(a.c_str(), &end_a), y = std::strtod(b.c_str(), &end_b);
+  return !a.empty() && !b.empty() && *end_a == '\0' && *end_b == '\0' && x == y;
+}
+
+// --resume DIR: the run's own config, rebuilt from the arguments config.json
+// keeps; a flag given now that disagrees with them is an error.
+ml::TrainConfig resume_config(const Parsed& now) {
+  const std::string dir = now.given.at("resume"), file = dir + "/config.json";
+  std::ifstream in(file);
+  if (!in) throw std::invalid_argument("--resume '" + dir + "': no " + file + " (not an ml-train output directory)");
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(file + ": not valid JSON: " + e.what());
+  }
+  if (!config.contains("command_line") || !config["command_line"].is_array()) {
+    throw std::invalid_argument(file + ": no \"command_line\" (written by an ml-train that could not resume)");
+  }
+  const auto arguments = config["command_line"].get<std::vector<std::string>>();
+  const Parsed run = parse(arguments);
+  if (!run.help.empty() || run.given.count("resume")) throw std::invalid_argument(file + ": bad \"command_line\"");
+  const std::set<std::string> free = {"resume", "no-progress", "checkpoint-every"};
+  for (const auto& [flag, value] : now.given) {
+    if (free.count(flag)) continue;
+    if (flag == "out") throw std::invalid_argument("--out: not with --resume (the run's directory is '" + dir + "')");
+    const auto was = run.values.find(flag);
+    const std::string before = was == run.values.end() ? "" : was->second;
+    if (!same_value(value, before)) {
+      throw std::invalid_argument("--" + flag + " '" + value + "': conflicts with the run in " + file + " (--" + flag +
+                                  " '" + before + "'); --resume keeps the run's own settings");
+    }
+  }
+  ml::TrainConfig c = run.config;
+  c.out = dir;
+  c.resume = true;
+  c.progress = now.config.progress;
+  if (now.given.count("checkpoint-every")) c.checkpoint_every = now.config.checkpoint_every;
+  return c;
+}
+
+// For the resume line: DIR as the shell needs it.
+std::string shell_quote(const std::string& s) {
+  if (s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,") == std::string::npos)
+    return s;
+  std::string q = "'";
+  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ml::TrainConfig c;
+  try {
+    const Parsed parsed = parse(std::vector<std::string>(argv + 1, argv + argc));
+    if (!parsed.help.empty()) {
+      std::cout << parsed.help << std::endl;
+      return 0;
+    }
+    c = parsed.given.count("resume") ? resume_config(parsed) : parsed.config;
+    ml::install_stop_handlers();
+    ml::train(c);
+  } catch (const ml::TrainingInterrupted& e) {
+    std::fprintf(stderr, "ml-train: interrupted (%s); resume with: %s --resume %s\n", e.what(), argv[0],
+                 shell_quote(c.out).c_str());
+    return 128 + e.signal;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ml-train: error: %s\n", e.what());
     return 1;

@@ -2,11 +2,13 @@
 // metrics.csv, alignment.csv, config.json and model.safetensors in the output directory.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "embeddings/conv1_embedding.h"
 #include "engine/optimizer.h"
+#include "engine/train_state.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
@@ -27,17 +29,24 @@ struct TrainConfig {
   RuleOptions rule_options;
   Conv1Options conv1;     // --conv1 KIND [--freeze-conv1] and the banks' options
   int align_every = 0;   // alignment.csv every K batches (0: only at the end of each epoch)
+  int estimator_stats = 0;  // estimator.csv: draws of the rule's update per epoch on the first batch (0: none)
   bool progress = true;  // a progress line on stderr when it is a terminal
+  int checkpoint_every = 0;  // also save the training state every N batches (0: at each epoch's end only)
+  bool resume = false;       // continue the run in out from its training state (this config must be that run's)
+  std::vector<std::string> command_line;  // ml-train's arguments, kept in config.json: --resume rebuilds the config from them
 };
 
-struct EpochMetrics {
-  int epoch = 0;
-  double train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0;
-  double seconds = 0, samples_per_s = 0;
+// Thrown by train() after SIGINT or SIGTERM (once engine/stop_signal.h's
+// handlers are installed): the batch was finished and the training state
+// saved, so the run can be resumed; what() says where.
+struct TrainingInterrupted : std::runtime_error {
+  TrainingInterrupted(int sig, const std::string& what) : std::runtime_error(what), signal(sig) {}
+  int signal;
 };
 
 // Runs the whole training; throws std::exception with a one-line message on
-// bad input or divergence (the last good checkpoint stays in place).
+// bad input or divergence (the last good checkpoint stays in place). Each
+// epoch's end, and every checkpoint_every batches, saves out/train_state.safetensors.
 std::vector<EpochMetrics> train(const TrainConfig& config);
 
 }  // namespace ml

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "engine/loss.h"
 #include "engine/network.h"
 #include "engine/optimizer.h"
+#include "engine/rng.h"
 #include "rules/alignment.h"
 
 namespace ml {
@@ -40,6 +42,10 @@ struct RuleOptions {
   int inference_steps = 10;     // pc: relaxation steps T of the value nodes per batch
   float inference_lr = 0.5f;    // pc: step size gamma of each relaxation step
   float pc_beta = 0.1f;         // pc: weight of the loss as the top energy term (the output's nudge)
+  // weight-perturbation, node-perturbation: noise scale, draws per batch, +-xi pairs
+  float perturbation_sigma = 1e-3f;
+  int perturbations = 1;
+  bool antithetic = false;
 };
 
 class LearningRule {
@@ -69,6 +75,16 @@ class LearningRule {
 
   // Extra tensors saved in the checkpoint next to the weights ("fc1.feedback", ...).
   virtual std::vector<NamedTensor> state() { return {}; }
+
+  // What else changes while training, so that ml-train --resume continues bit
+  // for bit (state() is restored in place into the tensors it returns):
+  // every random stream the rule draws from after attach, by a stable name;
+  // every optimizer the rule owns (not the trainer's, which is saved anyway);
+  // and plain values (counters, step sizes, text), restored before training goes on.
+  virtual std::vector<std::pair<std::string, Rng*>> rng_streams() { return {}; }
+  virtual std::vector<std::pair<std::string, Optimizer*>> own_optimizers() { return {}; }
+  virtual nlohmann::json scalar_state() const { return nlohmann::json::object(); }
+  virtual void restore_scalar_state(const nlohmann::json& /*s*/) {}
 
   // The rule's hyperparameters, stored in config.json.
   virtual nlohmann::json config() const { return nlohmann::json::object(); }

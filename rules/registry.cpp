@@ -17,6 +17,8 @@ std::unique_ptr<LearningRule> make_dtp(const RuleOptions& o);
 std::unique_ptr<LearningRule> make_ddtp(const RuleOptions& o);
 std::unique_ptr<LearningRule> make_ldrl(const RuleOptions& o);
 std::unique_ptr<LearningRule> make_predictive_coding(const RuleOptions& o);
+std::unique_ptr<LearningRule> make_weight_perturbation(const RuleOptions& o);
+std::unique_ptr<LearningRule> make_node_perturbation(const RuleOptions& o);
 
 namespace {
 
@@ -40,6 +42,8 @@ const std::vector<RuleEntry>& registry() {
       {"ddtp", make_ddtp},
       {"ldrl", make_ldrl},
       {"pc", make_predictive_coding},
+      {"weight-perturbation", make_weight_perturbation},
+      {"node-perturbation", make_node_perturbation},
   };
   return rules;
 }
