@@ -3,7 +3,7 @@
 # GPU tests (label gpu) are skipped where no GPU is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
 # Then the CPU tests again under ASan + UBSan, and the fuzz targets' smoke runs

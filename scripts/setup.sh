@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs, with apt, everything the build, the tests and the default data set
-# need. Safe to run twice: packages already installed are not fetched again.
-# Usage: scripts/setup.sh            (as root, or with sudo available)
+# Installs, with apt, everything the build and the default data set need, and
+# with --tests what only the tests need. Safe to run twice: packages already
+# installed are not fetched again.
+# Usage: scripts/setup.sh [--tests]   (as root, or with sudo available)
 set -euo pipefail
 
 packages=(
@@ -12,10 +13,16 @@ packages=(
   libstb-dev                     # image files
   nlohmann-json3-dev             # config.json, checkpoint headers
   zlib1g-dev                     # .gz data files
-  python3-numpy                  # tests read our .npy/.safetensors files back with numpy
   dataset-fashion-mnist          # the default data set, in /usr/share/datasets/fashion-mnist
-  clang libclang-rt-14-dev       # the fuzz targets: clang, libFuzzer and clang's sanitizer runtimes
 )
+case "${1:-}" in
+  --tests) packages+=(
+    python3-numpy                # tests read our .npy/.safetensors files back with numpy
+    clang libclang-rt-14-dev     # the fuzz targets: clang, libFuzzer and clang's sanitizer runtimes
+  );;
+  "") ;;
+  *) echo "setup: unknown argument '$1' (expected --tests or nothing)" >&2; exit 2;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
