@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything worth running on a lent GPU machine, in one command (about 10
-# minutes): the GPU tests, the kernel benchmarks against cuDNN/cuBLAS, every
+# minutes): the GPU tests (plain and under compute-sanitizer memcheck, issue 11),
+# the kernel benchmarks against cuDNN/cuBLAS, every
 # rule's training throughput, and PyTorch on the same GPU. Results go to
 # ${OUT:-gpu-results}/ (CSV and logs), ready to be copied into benchmarks/RESULTS.md.
 # Usage: benchmarks/gpu_session.sh   (after scripts/setup.sh and scripts/build.sh)
@@ -11,6 +12,13 @@ mkdir -p "$out"
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1
 (cd build && ctest -L gpu --output-on-failure --timeout 300) > "$out/ctest-gpu.log" 2>&1
 tail -n 5 "$out/ctest-gpu.log"
+sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+if [ -x "$sanitizer" ]; then
+  for t in build/tests/gpu_test_*; do
+    "$sanitizer" --tool memcheck --error-exitcode 1 "$t" > "$out/memcheck-$(basename "$t").log" 2>&1 \
+      && echo "memcheck ok: $(basename "$t")" || echo "memcheck FAILED: $(basename "$t")"
+  done | tee "$out/memcheck.txt"
+fi
 build/ml-bench kernels --device cuda --shapes lenet --batch 64,256 --csv "$out/kernels-lenet.csv" \
   > "$out/kernels-lenet.md" 2> "$out/kernels-lenet.err"
 build/ml-bench kernels --device cuda --shapes sweep --batch 64 --csv "$out/kernels-sweep.csv" \
