@@ -98,7 +98,8 @@ Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance, bool
 Eigen::MatrixXd correlation_rdm_from_gram(const Eigen::MatrixXd& gram, const Eigen::VectorXd& row_means,
                                           Eigen::Index features) {
   const Eigen::Index n = gram.rows();
-  if (gram.cols() != n || row_means.size() != n) throw std::invalid_argument("correlation RDM: gram and means disagree");
+  if (gram.cols() != n || row_means.size() != n)
+    throw std::invalid_argument("correlation RDM: gram and means disagree");
   const double d = static_cast<double>(features);
   Eigen::VectorXd norms(n);
   for (Eigen::Index i = 0; i < n; ++i) {

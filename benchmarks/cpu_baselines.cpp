@@ -204,7 +204,8 @@ void maxpool_backward_loop(float* dx, const float* dy, const int32_t* argmax, co
   for (int plane = 0; plane < s.N * s.C; ++plane) {
     float* out = dx + static_cast<size_t>(plane) * s.H * s.W;
     std::fill(out, out + s.H * s.W, 0.0f);
-    for (int i = 0; i < PQ; ++i) out[argmax[static_cast<size_t>(plane) * PQ + i]] += dy[static_cast<size_t>(plane) * PQ + i];
+    for (int i = 0; i < PQ; ++i)
+      out[argmax[static_cast<size_t>(plane) * PQ + i]] += dy[static_cast<size_t>(plane) * PQ + i];
   }
 }
 

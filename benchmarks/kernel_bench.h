@@ -9,12 +9,12 @@
 namespace ml_bench {
 
 struct KernelOptions {
-  std::string device = "cpu";     // cpu | cuda
-  std::vector<std::string> ops;   // empty: all
-  std::string shapes = "lenet";   // lenet | sweep | tiny
+  std::string device = "cpu";    // cpu | cuda
+  std::vector<std::string> ops;  // empty: all
+  std::string shapes = "lenet";  // lenet | sweep | tiny
   std::vector<int> batches = {64, 256};
   int warmup = 3, repeats = 20;
-  int loop_repeats = 3;           // plain loops are slow: fewer repeats
+  int loop_repeats = 3;  // plain loops are slow: fewer repeats
 };
 
 struct KernelRow {

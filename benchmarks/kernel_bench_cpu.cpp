@@ -7,6 +7,7 @@
 
 #include "benchmarks/cpu_baselines.h"
 #include "benchmarks/kernel_bench.h"
+#include "benchmarks/kernel_runner.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/linear/linear.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
@@ -18,8 +19,8 @@ namespace ml_bench {
 
 const std::vector<std::string>& kernel_op_names() {
   static const std::vector<std::string> names = {
-      "conv-fwd",   "conv-bwd-input", "conv-bwd-weight", "linear-fwd", "linear-bwd-input", "linear-bwd-weight",
-      "maxpool-fwd", "maxpool-bwd",   "relu-fwd",        "relu-bwd",   "log-softmax-nll",  "sgd"};
+      "conv-fwd",    "conv-bwd-input", "conv-bwd-weight", "linear-fwd", "linear-bwd-input", "linear-bwd-weight",
+      "maxpool-fwd", "maxpool-bwd",    "relu-fwd",        "relu-bwd",   "log-softmax-nll",  "sgd"};
   return names;
 }
 
@@ -87,40 +88,9 @@ ShapeSet shape_set(const std::string& name) {
   throw std::invalid_argument("--shapes '" + name + "': expected lenet, sweep or tiny");
 }
 
-class Runner {
- public:
-  explicit Runner(const KernelOptions& o) : o_(o) {}
-
-  // Checks ours against the baseline on the outputs they wrote, then times both.
-  void add(const std::string& op, const std::string& shape, int batch, double flops, double bytes,
-           const std::string& baseline_name, const std::function<void()>& ours, const std::function<void()>& baseline,
-           const std::function<double()>& compare) {
-    KernelRow row;
-    row.op = op, row.shape = shape, row.device = "cpu", row.batch = batch;
-    row.baseline = baseline_name, row.flops = flops, row.bytes = bytes;
-    ours();
-    baseline();
-    row.max_diff = compare();
-    if (!(row.max_diff <= 1e-3))
-      throw std::runtime_error(op + " " + shape + ": ours and " + baseline_name + " disagree (max relative diff " +
-                               std::to_string(row.max_diff) + ")");
-    row.ours = time_it(ours, o_.warmup, o_.repeats);
-    const bool slow = baseline_name == "loop";
-    row.base = time_it(baseline, slow ? 1 : o_.warmup, slow ? std::max(1, o_.loop_repeats) : o_.repeats);
-    std::fprintf(stderr, "ml-bench: %-17s %-24s batch %4d  ours %8.3f ms  %s %8.3f ms\n", op.c_str(), shape.c_str(),
-                 batch, row.ours.median_ms, baseline_name.c_str(), row.base.median_ms);
-    rows.push_back(row);
-  }
-
-  std::vector<KernelRow> rows;
-
- private:
-  const KernelOptions& o_;
-};
-
 constexpr double kF = sizeof(float);
 
-void conv_cases(Runner& run, const KernelOptions& o, const ConvCase& cc, int N) {
+void conv_cases(KernelRunner& run, const KernelOptions& o, const ConvCase& cc, int N) {
   ml::Conv2dShape s;
   s.N = N, s.C = cc.C, s.H = s.W = cc.H, s.K = cc.K, s.R = s.S = 3;
   const size_t nx = size_t(N) * s.C * s.H * s.W, ny = size_t(N) * s.K * s.P() * s.Q(), nw = size_t(s.K) * s.C * 9;
@@ -135,55 +105,63 @@ void conv_cases(Runner& run, const KernelOptions& o, const ConvCase& cc, int N) 
   if (wants(o, "conv-fwd")) {
     auto ours = [&] { ml::conv2d_forward_cpu(y.data(), x.data(), w.data(), b.data(), s); };
     if (use_loop)
-      run.add("conv-fwd", cc.name, N, flops, io, "loop", ours,
-              [&] { conv_forward_loop(y2.data(), x.data(), w.data(), b.data(), s); },
-              [&] { return max_relative_diff(y, y2); });
+      run.add(
+          "conv-fwd", cc.name, N, flops, io, "loop", ours,
+          [&] { conv_forward_loop(y2.data(), x.data(), w.data(), b.data(), s); },
+          [&] { return max_relative_diff(y, y2); });
     else
-      run.add("conv-fwd", cc.name, N, flops, io, "eigen", ours,
-              [&] { conv_forward_eigen(y2.data(), x.data(), w.data(), b.data(), s, scratch); },
-              [&] { return max_relative_diff(y, y2); });
+      run.add(
+          "conv-fwd", cc.name, N, flops, io, "eigen", ours,
+          [&] { conv_forward_eigen(y2.data(), x.data(), w.data(), b.data(), s, scratch); },
+          [&] { return max_relative_diff(y, y2); });
   }
   if (wants(o, "conv-bwd-input") && !cc.first_layer)
-    run.add("conv-bwd-input", cc.name, N, flops, io, "eigen",
-            [&] { ml::conv2d_backward_input_cpu(dx.data(), dy.data(), w.data(), s); },
-            [&] { conv_backward_input_eigen(dx2.data(), dy.data(), w.data(), s, scratch); },
-            [&] { return max_relative_diff(dx, dx2); });
+    run.add(
+        "conv-bwd-input", cc.name, N, flops, io, "eigen",
+        [&] { ml::conv2d_backward_input_cpu(dx.data(), dy.data(), w.data(), s); },
+        [&] { conv_backward_input_eigen(dx2.data(), dy.data(), w.data(), s, scratch); },
+        [&] { return max_relative_diff(dx, dx2); });
   if (wants(o, "conv-bwd-weight")) {
     auto ours = [&] { ml::conv2d_backward_weight_cpu(dw.data(), db.data(), dy.data(), x.data(), s); };
     auto diff = [&] { return std::max(max_relative_diff(dw, dw2), max_relative_diff(db, db2)); };
     if (use_loop)
-      run.add("conv-bwd-weight", cc.name, N, flops, io, "loop", ours,
-              [&] { conv_backward_weight_loop(dw2.data(), db2.data(), dy.data(), x.data(), s); }, diff);
+      run.add(
+          "conv-bwd-weight", cc.name, N, flops, io, "loop", ours,
+          [&] { conv_backward_weight_loop(dw2.data(), db2.data(), dy.data(), x.data(), s); }, diff);
     else
-      run.add("conv-bwd-weight", cc.name, N, flops, io, "eigen", ours,
-              [&] { conv_backward_weight_eigen(dw2.data(), db2.data(), dy.data(), x.data(), s, scratch); }, diff);
+      run.add(
+          "conv-bwd-weight", cc.name, N, flops, io, "eigen", ours,
+          [&] { conv_backward_weight_eigen(dw2.data(), db2.data(), dy.data(), x.data(), s, scratch); }, diff);
   }
 }
 
-void linear_cases(Runner& run, const KernelOptions& o, const LinearCase& lc, int N) {
+void linear_cases(KernelRunner& run, const KernelOptions& o, const LinearCase& lc, int N) {
   ml::LinearShape s{N, lc.in, lc.out};
   const size_t nx = size_t(N) * s.in, ny = size_t(N) * s.out, nw = size_t(s.in) * s.out;
   auto x = random_vector(nx, 5), w = random_vector(nw, 6), b = random_vector(s.out, 7), dy = random_vector(ny, 8);
   std::vector<float> y(ny), y2(ny), dx(nx), dx2(nx), dw(nw), dw2(nw), db(s.out), db2(s.out);
   const double flops = 2.0 * N * s.in * s.out, io = kF * (nx + ny + nw);
   if (wants(o, "linear-fwd"))
-    run.add("linear-fwd", lc.name, N, flops, io, "eigen",
-            [&] { ml::linear_forward_cpu(y.data(), x.data(), w.data(), b.data(), s); },
-            [&] { linear_forward_eigen(y2.data(), x.data(), w.data(), b.data(), s); },
-            [&] { return max_relative_diff(y, y2); });
+    run.add(
+        "linear-fwd", lc.name, N, flops, io, "eigen",
+        [&] { ml::linear_forward_cpu(y.data(), x.data(), w.data(), b.data(), s); },
+        [&] { linear_forward_eigen(y2.data(), x.data(), w.data(), b.data(), s); },
+        [&] { return max_relative_diff(y, y2); });
   if (wants(o, "linear-bwd-input"))
-    run.add("linear-bwd-input", lc.name, N, flops, io, "eigen",
-            [&] { ml::linear_backward_input_cpu(dx.data(), dy.data(), w.data(), s); },
-            [&] { linear_backward_input_eigen(dx2.data(), dy.data(), w.data(), s); },
-            [&] { return max_relative_diff(dx, dx2); });
+    run.add(
+        "linear-bwd-input", lc.name, N, flops, io, "eigen",
+        [&] { ml::linear_backward_input_cpu(dx.data(), dy.data(), w.data(), s); },
+        [&] { linear_backward_input_eigen(dx2.data(), dy.data(), w.data(), s); },
+        [&] { return max_relative_diff(dx, dx2); });
   if (wants(o, "linear-bwd-weight"))
-    run.add("linear-bwd-weight", lc.name, N, flops, io, "eigen",
-            [&] { ml::linear_backward_weight_cpu(dw.data(), db.data(), dy.data(), x.data(), s); },
-            [&] { linear_backward_weight_eigen(dw2.data(), db2.data(), dy.data(), x.data(), s); },
-            [&] { return std::max(max_relative_diff(dw, dw2), max_relative_diff(db, db2)); });
+    run.add(
+        "linear-bwd-weight", lc.name, N, flops, io, "eigen",
+        [&] { ml::linear_backward_weight_cpu(dw.data(), db.data(), dy.data(), x.data(), s); },
+        [&] { linear_backward_weight_eigen(dw2.data(), db2.data(), dy.data(), x.data(), s); },
+        [&] { return std::max(max_relative_diff(dw, dw2), max_relative_diff(db, db2)); });
 }
 
-void pool_cases(Runner& run, const KernelOptions& o, const PoolCase& pc, int N) {
+void pool_cases(KernelRunner& run, const KernelOptions& o, const PoolCase& pc, int N) {
   ml::Pool2dShape s;
   s.N = N, s.C = pc.C, s.H = s.W = pc.H;
   const size_t nx = size_t(N) * s.C * s.H * s.W, ny = size_t(N) * s.C * s.P() * s.Q();
@@ -191,34 +169,37 @@ void pool_cases(Runner& run, const KernelOptions& o, const PoolCase& pc, int N) 
   std::vector<float> y(ny), y2(ny), dx(nx), dx2(nx);
   std::vector<int32_t> arg(ny), arg2(ny);
   if (wants(o, "maxpool-fwd"))
-    run.add("maxpool-fwd", pc.name, N, 3.0 * ny, kF * nx + 2 * kF * ny, "loop",
-            [&] { ml::maxpool2d_forward_cpu(y.data(), arg.data(), x.data(), s); },
-            [&] { maxpool_forward_loop(y2.data(), arg2.data(), x.data(), s); },
-            [&] { return std::max(max_relative_diff(y, y2), arg == arg2 ? 0.0 : 1.0); });
+    run.add(
+        "maxpool-fwd", pc.name, N, 3.0 * ny, kF * nx + 2 * kF * ny, "loop",
+        [&] { ml::maxpool2d_forward_cpu(y.data(), arg.data(), x.data(), s); },
+        [&] { maxpool_forward_loop(y2.data(), arg2.data(), x.data(), s); },
+        [&] { return std::max(max_relative_diff(y, y2), arg == arg2 ? 0.0 : 1.0); });
   if (wants(o, "maxpool-bwd")) {
     ml::maxpool2d_forward_cpu(y.data(), arg.data(), x.data(), s);
-    run.add("maxpool-bwd", pc.name, N, 0, kF * nx + 2 * kF * ny, "loop",
-            [&] { ml::maxpool2d_backward_cpu(dx.data(), dy.data(), arg.data(), s); },
-            [&] { maxpool_backward_loop(dx2.data(), dy.data(), arg.data(), s); },
-            [&] { return max_relative_diff(dx, dx2); });
+    run.add(
+        "maxpool-bwd", pc.name, N, 0, kF * nx + 2 * kF * ny, "loop",
+        [&] { ml::maxpool2d_backward_cpu(dx.data(), dy.data(), arg.data(), s); },
+        [&] { maxpool_backward_loop(dx2.data(), dy.data(), arg.data(), s); },
+        [&] { return max_relative_diff(dx, dx2); });
   }
 }
 
-void elementwise_cases(Runner& run, const KernelOptions& o, const ShapeSet& set, int N) {
+void elementwise_cases(KernelRunner& run, const KernelOptions& o, const ShapeSet& set, int N) {
   for (int per_sample : set.relu_sizes) {
     const size_t n = size_t(N) * per_sample;
     const std::string shape = std::to_string(per_sample) + " per sample";
     auto x = random_vector(n, 11), dy = random_vector(n, 12);
     std::vector<float> y(n), y2(n), dx(n), dx2(n);
     if (wants(o, "relu-fwd"))
-      run.add("relu-fwd", shape, N, double(n), 2 * kF * n, "eigen", [&] { ml::relu_forward_cpu(y.data(), x.data(), n); },
-              [&] { relu_forward_eigen(y2.data(), x.data(), n); }, [&] { return max_relative_diff(y, y2); });
+      run.add(
+          "relu-fwd", shape, N, double(n), 2 * kF * n, "eigen", [&] { ml::relu_forward_cpu(y.data(), x.data(), n); },
+          [&] { relu_forward_eigen(y2.data(), x.data(), n); }, [&] { return max_relative_diff(y, y2); });
     if (wants(o, "relu-bwd")) {
       ml::relu_forward_cpu(y.data(), x.data(), n);
-      run.add("relu-bwd", shape, N, double(n), 3 * kF * n, "eigen",
-              [&] { ml::relu_backward_cpu(dx.data(), dy.data(), y.data(), n); },
-              [&] { relu_backward_eigen(dx2.data(), dy.data(), y.data(), n); },
-              [&] { return max_relative_diff(dx, dx2); });
+      run.add(
+          "relu-bwd", shape, N, double(n), 3 * kF * n, "eigen",
+          [&] { ml::relu_backward_cpu(dx.data(), dy.data(), y.data(), n); },
+          [&] { relu_backward_eigen(dx2.data(), dy.data(), y.data(), n); }, [&] { return max_relative_diff(dx, dx2); });
     }
   }
   if (wants(o, "log-softmax-nll")) {
@@ -227,24 +208,26 @@ void elementwise_cases(Runner& run, const KernelOptions& o, const ShapeSet& set,
     std::vector<int32_t> labels(N);
     for (int i = 0; i < N; ++i) labels[i] = i % C;
     std::vector<float> logp(z.size()), logp2(z.size()), loss(N), loss2(N);
-    run.add("log-softmax-nll", std::to_string(C) + " classes", N, 4.0 * N * C, kF * 2 * N * C, "loop",
-            [&] { ml::log_softmax_nll_forward_cpu(logp.data(), loss.data(), z.data(), labels.data(), N, C); },
-            [&] { log_softmax_nll_loop(logp2.data(), loss2.data(), z.data(), labels.data(), N, C); },
-            [&] { return std::max(max_relative_diff(logp, logp2), max_relative_diff(loss, loss2)); });
+    run.add(
+        "log-softmax-nll", std::to_string(C) + " classes", N, 4.0 * N * C, kF * 2 * N * C, "loop",
+        [&] { ml::log_softmax_nll_forward_cpu(logp.data(), loss.data(), z.data(), labels.data(), N, C); },
+        [&] { log_softmax_nll_loop(logp2.data(), loss2.data(), z.data(), labels.data(), N, C); },
+        [&] { return std::max(max_relative_diff(logp, logp2), max_relative_diff(loss, loss2)); });
   }
 }
 
-void sgd_cases(Runner& run, const KernelOptions& o, const ShapeSet& set) {
+void sgd_cases(KernelRunner& run, const KernelOptions& o, const ShapeSet& set) {
   if (!wants(o, "sgd")) return;
   for (size_t n : set.param_counts) {
     auto w = random_vector(n, 14), g = random_vector(n, 15);
     std::vector<float> w2 = w, v(n, 0.0f), v2(n, 0.0f);
     const ml::SgdConfig c{0.01f, 0.9f, 0.0f};
     // Both update their own copy; after the same number of calls they agree.
-    run.add("sgd", std::to_string(n) + " params", 0, 3.0 * n, 5 * kF * n, "eigen",
-            [&] { ml::sgd_update_cpu(w.data(), v.data(), g.data(), n, c); },
-            [&] { sgd_update_eigen(w2.data(), v2.data(), g.data(), n, c.lr, c.momentum); },
-            [&] { return max_relative_diff(w, w2); });
+    run.add(
+        "sgd", std::to_string(n) + " params", 0, 3.0 * n, 5 * kF * n, "eigen",
+        [&] { ml::sgd_update_cpu(w.data(), v.data(), g.data(), n, c); },
+        [&] { sgd_update_eigen(w2.data(), v2.data(), g.data(), n, c.lr, c.momentum); },
+        [&] { return max_relative_diff(w, w2); });
   }
 }
 
@@ -255,7 +238,7 @@ std::vector<KernelRow> run_cpu_kernels(const KernelOptions& o) {
     if (std::find(kernel_op_names().begin(), kernel_op_names().end(), op) == kernel_op_names().end())
       throw std::invalid_argument("--op '" + op + "': unknown (see --help for the list)");
   const ShapeSet set = shape_set(o.shapes);
-  Runner run(o);
+  KernelRunner run(o, "cpu");
   for (int N : o.batches) {
     for (const auto& cc : set.convs) conv_cases(run, o, cc, N);
     for (const auto& lc : set.linears) linear_cases(run, o, lc, N);

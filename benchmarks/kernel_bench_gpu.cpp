@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "benchmarks/kernel_bench.h"
+#include "benchmarks/kernel_runner.h"
 
 #if !defined(ML_HAVE_CUDA) || !defined(ML_BENCH_CUDNN)
 
@@ -79,40 +80,11 @@ struct Handles {
   size_t workspace_bytes() const { return workspace.numel() * sizeof(float); }
 };
 
-class Runner {
- public:
-  explicit Runner(const KernelOptions& o) : o_(o) {}
-  void add(const std::string& op, const std::string& shape, int batch, double flops, double bytes,
-           const std::string& baseline_name, const std::function<void()>& ours, const std::function<void()>& baseline,
-           const std::function<double()>& compare) {
-    KernelRow row;
-    row.op = op, row.shape = shape, row.device = "cuda", row.batch = batch;
-    row.baseline = baseline_name, row.flops = flops, row.bytes = bytes;
-    ours();
-    baseline();
-    ml::cuda_synchronize();
-    row.max_diff = compare();
-    if (!(row.max_diff <= 1e-3))
-      throw std::runtime_error(op + " " + shape + ": ours and " + baseline_name + " disagree (max relative diff " +
-                               std::to_string(row.max_diff) + ")");
-    const auto sync = [] { ml::cuda_synchronize(); };
-    row.ours = time_it(ours, o_.warmup, o_.repeats, sync);
-    row.base = time_it(baseline, o_.warmup, o_.repeats, sync);
-    std::fprintf(stderr, "ml-bench: %-17s %-24s batch %4d  ours %8.4f ms  %s %8.4f ms\n", op.c_str(), shape.c_str(),
-                 batch, row.ours.median_ms, baseline_name.c_str(), row.base.median_ms);
-    rows.push_back(row);
-  }
-  std::vector<KernelRow> rows;
-
- private:
-  const KernelOptions& o_;
-};
-
 constexpr double kF = sizeof(float);
 const float kOne = 1.0f, kZero = 0.0f;
 
-void conv_cases(Runner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int C, int H, int K,
-                bool first_layer) {
+void conv_cases(KernelRunner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int C, int H,
+                int K, bool first_layer) {
   ml::Conv2dShape s;
   s.N = N, s.C = C, s.H = s.W = H, s.K = K, s.R = s.S = 3;
   const int P = s.P(), Q = s.Q();
@@ -134,45 +106,46 @@ void conv_cases(Runner& run, Handles& h, const KernelOptions& o, const std::stri
   if (wants(o, "conv-fwd")) {
     cudnnConvolutionFwdAlgoPerf_t perf;
     check_cudnn(cudnnFindConvolutionForwardAlgorithm(h.dnn, xd, wd, cd, yd, 1, &found, &perf), "find forward algo");
-    run.add("conv-fwd", name, N, flops, io, "cudnn",
-            [&] { ml::conv2d_forward_cuda(y.data(), x.data(), w.data(), b.data(), s); },
-            [&] {
-              check_cudnn(cudnnConvolutionForward(h.dnn, &kOne, xd, x.data(), wd, w.data(), cd, perf.algo,
-                                                  h.workspace.data(), h.workspace_bytes(), &kZero, yd, y2.data()),
-                          "cudnnConvolutionForward");
-              check_cudnn(cudnnAddTensor(h.dnn, &kOne, bd, b.data(), &kOne, yd, y2.data()), "cudnnAddTensor");
-            },
-            [&] { return diff(y, y2); });
+    run.add(
+        "conv-fwd", name, N, flops, io, "cudnn",
+        [&] { ml::conv2d_forward_cuda(y.data(), x.data(), w.data(), b.data(), s); },
+        [&] {
+          check_cudnn(cudnnConvolutionForward(h.dnn, &kOne, xd, x.data(), wd, w.data(), cd, perf.algo,
+                                              h.workspace.data(), h.workspace_bytes(), &kZero, yd, y2.data()),
+                      "cudnnConvolutionForward");
+          check_cudnn(cudnnAddTensor(h.dnn, &kOne, bd, b.data(), &kOne, yd, y2.data()), "cudnnAddTensor");
+        },
+        [&] { return diff(y, y2); });
   }
   if (wants(o, "conv-bwd-input") && !first_layer) {
     cudnnConvolutionBwdDataAlgoPerf_t perf;
     check_cudnn(cudnnFindConvolutionBackwardDataAlgorithm(h.dnn, wd, yd, cd, xd, 1, &found, &perf),
                 "find backward-data algo");
-    run.add("conv-bwd-input", name, N, flops, io, "cudnn",
-            [&] { ml::conv2d_backward_input_cuda(dx.data(), dy.data(), w.data(), s); },
-            [&] {
-              check_cudnn(cudnnConvolutionBackwardData(h.dnn, &kOne, wd, w.data(), yd, dy.data(), cd, perf.algo,
-                                                       h.workspace.data(), h.workspace_bytes(), &kZero, xd,
-                                                       dx2.data()),
-                          "cudnnConvolutionBackwardData");
-            },
-            [&] { return diff(dx, dx2); });
+    run.add(
+        "conv-bwd-input", name, N, flops, io, "cudnn",
+        [&] { ml::conv2d_backward_input_cuda(dx.data(), dy.data(), w.data(), s); },
+        [&] {
+          check_cudnn(cudnnConvolutionBackwardData(h.dnn, &kOne, wd, w.data(), yd, dy.data(), cd, perf.algo,
+                                                   h.workspace.data(), h.workspace_bytes(), &kZero, xd, dx2.data()),
+                      "cudnnConvolutionBackwardData");
+        },
+        [&] { return diff(dx, dx2); });
   }
   if (wants(o, "conv-bwd-weight")) {
     cudnnConvolutionBwdFilterAlgoPerf_t perf;
     check_cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(h.dnn, xd, yd, cd, wd, 1, &found, &perf),
                 "find backward-filter algo");
-    run.add("conv-bwd-weight", name, N, flops, io, "cudnn",
-            [&] { ml::conv2d_backward_weight_cuda(dw.data(), db.data(), dy.data(), x.data(), s); },
-            [&] {
-              check_cudnn(cudnnConvolutionBackwardFilter(h.dnn, &kOne, xd, x.data(), yd, dy.data(), cd, perf.algo,
-                                                         h.workspace.data(), h.workspace_bytes(), &kZero, wd,
-                                                         dw2.data()),
-                          "cudnnConvolutionBackwardFilter");
-              check_cudnn(cudnnConvolutionBackwardBias(h.dnn, &kOne, yd, dy.data(), &kZero, bd, db2.data()),
-                          "cudnnConvolutionBackwardBias");
-            },
-            [&] { return std::max(diff(dw, dw2), diff(db, db2)); });
+    run.add(
+        "conv-bwd-weight", name, N, flops, io, "cudnn",
+        [&] { ml::conv2d_backward_weight_cuda(dw.data(), db.data(), dy.data(), x.data(), s); },
+        [&] {
+          check_cudnn(cudnnConvolutionBackwardFilter(h.dnn, &kOne, xd, x.data(), yd, dy.data(), cd, perf.algo,
+                                                     h.workspace.data(), h.workspace_bytes(), &kZero, wd, dw2.data()),
+                      "cudnnConvolutionBackwardFilter");
+          check_cudnn(cudnnConvolutionBackwardBias(h.dnn, &kOne, yd, dy.data(), &kZero, bd, db2.data()),
+                      "cudnnConvolutionBackwardBias");
+        },
+        [&] { return std::max(diff(dw, dw2), diff(db, db2)); });
   }
   cudnnDestroyConvolutionDescriptor(cd);
   cudnnDestroyFilterDescriptor(wd);
@@ -181,7 +154,8 @@ void conv_cases(Runner& run, Handles& h, const KernelOptions& o, const std::stri
 
 // Row-major y[N,out] = x[N,in] W[out,in]^T is, column-major, y^T = W x^T:
 // each GEMM below is the column-major form of the row-major product named.
-void linear_cases(Runner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int in, int out) {
+void linear_cases(KernelRunner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int in,
+                  int out) {
   ml::LinearShape s{N, in, out};
   ml::Tensor x = random_tensor({N, in}, 5), w = random_tensor({out, in}, 6), b = random_tensor({out}, 7);
   ml::Tensor dy = random_tensor({N, out}, 8), zero_bias({out}, ml::Device::CUDA);
@@ -189,36 +163,39 @@ void linear_cases(Runner& run, Handles& h, const KernelOptions& o, const std::st
   ml::Tensor dw({out, in}, ml::Device::CUDA), dw2 = dw.clone(), db({out}, ml::Device::CUDA);
   const double flops = 2.0 * N * in * out, io = kF * (x.numel() + y.numel() + w.numel());
   if (wants(o, "linear-fwd"))  // cuBLAS has no bias: ours runs with a zero bias so both compute the same
-    run.add("linear-fwd", name, N, flops, io, "cublas",
-            [&] { ml::linear_forward_cuda(y.data(), x.data(), w.data(), zero_bias.data(), s); },
-            [&] {
-              check_cublas(cublasSgemm(h.blas, CUBLAS_OP_T, CUBLAS_OP_N, out, N, in, &kOne, w.data(), in, x.data(),
-                                       in, &kZero, y2.data(), out),
-                           "cublasSgemm");
-            },
-            [&] { return diff(y, y2); });
+    run.add(
+        "linear-fwd", name, N, flops, io, "cublas",
+        [&] { ml::linear_forward_cuda(y.data(), x.data(), w.data(), zero_bias.data(), s); },
+        [&] {
+          check_cublas(cublasSgemm(h.blas, CUBLAS_OP_T, CUBLAS_OP_N, out, N, in, &kOne, w.data(), in, x.data(), in,
+                                   &kZero, y2.data(), out),
+                       "cublasSgemm");
+        },
+        [&] { return diff(y, y2); });
   if (wants(o, "linear-bwd-input"))
-    run.add("linear-bwd-input", name, N, flops, io, "cublas",
-            [&] { ml::linear_backward_input_cuda(dx.data(), dy.data(), w.data(), s); },
-            [&] {
-              check_cublas(cublasSgemm(h.blas, CUBLAS_OP_N, CUBLAS_OP_N, in, N, out, &kOne, w.data(), in, dy.data(),
-                                       out, &kZero, dx2.data(), in),
-                           "cublasSgemm");
-            },
-            [&] { return diff(dx, dx2); });
+    run.add(
+        "linear-bwd-input", name, N, flops, io, "cublas",
+        [&] { ml::linear_backward_input_cuda(dx.data(), dy.data(), w.data(), s); },
+        [&] {
+          check_cublas(cublasSgemm(h.blas, CUBLAS_OP_N, CUBLAS_OP_N, in, N, out, &kOne, w.data(), in, dy.data(), out,
+                                   &kZero, dx2.data(), in),
+                       "cublasSgemm");
+        },
+        [&] { return diff(dx, dx2); });
   if (wants(o, "linear-bwd-weight"))  // ours also sums the bias gradient
-    run.add("linear-bwd-weight", name, N, flops, io, "cublas",
-            [&] { ml::linear_backward_weight_cuda(dw.data(), db.data(), dy.data(), x.data(), s); },
-            [&] {
-              check_cublas(cublasSgemm(h.blas, CUBLAS_OP_N, CUBLAS_OP_T, in, out, N, &kOne, x.data(), in, dy.data(),
-                                       out, &kZero, dw2.data(), in),
-                           "cublasSgemm");
-            },
-            [&] { return diff(dw, dw2); });
+    run.add(
+        "linear-bwd-weight", name, N, flops, io, "cublas",
+        [&] { ml::linear_backward_weight_cuda(dw.data(), db.data(), dy.data(), x.data(), s); },
+        [&] {
+          check_cublas(cublasSgemm(h.blas, CUBLAS_OP_N, CUBLAS_OP_T, in, out, N, &kOne, x.data(), in, dy.data(), out,
+                                   &kZero, dw2.data(), in),
+                       "cublasSgemm");
+        },
+        [&] { return diff(dw, dw2); });
 }
 
-void pool_relu_softmax_cases(Runner& run, Handles& h, const KernelOptions& o, const std::string& name, int N, int C,
-                             int H) {
+void pool_relu_softmax_cases(KernelRunner& run, Handles& h, const KernelOptions& o, const std::string& name, int N,
+                             int C, int H) {
   ml::Pool2dShape s;
   s.N = N, s.C = C, s.H = s.W = H;
   const int P = s.P(), Q = s.Q();
@@ -232,23 +209,25 @@ void pool_relu_softmax_cases(Runner& run, Handles& h, const KernelOptions& o, co
               "pooling descriptor");
   const double io = kF * (x.numel() + 2.0 * y.numel());
   if (wants(o, "maxpool-fwd"))
-    run.add("maxpool-fwd", name, N, 3.0 * y.numel(), io, "cudnn",
-            [&] { ml::maxpool2d_forward_cuda(y.data(), arg.data(), x.data(), s); },
-            [&] {
-              check_cudnn(cudnnPoolingForward(h.dnn, pd, &kOne, xd, x.data(), &kZero, yd, y2.data()),
-                          "cudnnPoolingForward");
-            },
-            [&] { return diff(y, y2); });
+    run.add(
+        "maxpool-fwd", name, N, 3.0 * y.numel(), io, "cudnn",
+        [&] { ml::maxpool2d_forward_cuda(y.data(), arg.data(), x.data(), s); },
+        [&] {
+          check_cudnn(cudnnPoolingForward(h.dnn, pd, &kOne, xd, x.data(), &kZero, yd, y2.data()),
+                      "cudnnPoolingForward");
+        },
+        [&] { return diff(y, y2); });
   if (wants(o, "maxpool-bwd")) {
     ml::maxpool2d_forward_cuda(y.data(), arg.data(), x.data(), s);
-    run.add("maxpool-bwd", name, N, 0, io, "cudnn",
-            [&] { ml::maxpool2d_backward_cuda(dx.data(), dy.data(), arg.data(), s); },
-            [&] {
-              check_cudnn(cudnnPoolingBackward(h.dnn, pd, &kOne, yd, y.data(), yd, dy.data(), xd, x.data(), &kZero,
-                                               xd, dx2.data()),
-                          "cudnnPoolingBackward");
-            },
-            [&] { return diff(dx, dx2); });
+    run.add(
+        "maxpool-bwd", name, N, 0, io, "cudnn",
+        [&] { ml::maxpool2d_backward_cuda(dx.data(), dy.data(), arg.data(), s); },
+        [&] {
+          check_cudnn(
+              cudnnPoolingBackward(h.dnn, pd, &kOne, yd, y.data(), yd, dy.data(), xd, x.data(), &kZero, xd, dx2.data()),
+              "cudnnPoolingBackward");
+        },
+        [&] { return diff(dx, dx2); });
   }
   cudnnActivationDescriptor_t ad;
   check_cudnn(cudnnCreateActivationDescriptor(&ad), "activation descriptor");
@@ -257,23 +236,25 @@ void pool_relu_softmax_cases(Runner& run, Handles& h, const KernelOptions& o, co
   ml::Tensor r({N, C, H, H}, ml::Device::CUDA), r2 = r.clone(), g = random_tensor({N, C, H, H}, 11);
   const std::string relu_shape = std::to_string(C * H * H) + " per sample";
   if (wants(o, "relu-fwd"))
-    run.add("relu-fwd", relu_shape, N, double(x.numel()), 2 * kF * x.numel(), "cudnn",
-            [&] { ml::relu_forward_cuda(r.data(), x.data(), x.numel()); },
-            [&] {
-              check_cudnn(cudnnActivationForward(h.dnn, ad, &kOne, xd, x.data(), &kZero, xd, r2.data()),
-                          "cudnnActivationForward");
-            },
-            [&] { return diff(r, r2); });
+    run.add(
+        "relu-fwd", relu_shape, N, double(x.numel()), 2 * kF * x.numel(), "cudnn",
+        [&] { ml::relu_forward_cuda(r.data(), x.data(), x.numel()); },
+        [&] {
+          check_cudnn(cudnnActivationForward(h.dnn, ad, &kOne, xd, x.data(), &kZero, xd, r2.data()),
+                      "cudnnActivationForward");
+        },
+        [&] { return diff(r, r2); });
   if (wants(o, "relu-bwd")) {
     ml::relu_forward_cuda(r.data(), x.data(), x.numel());
-    run.add("relu-bwd", relu_shape, N, double(x.numel()), 3 * kF * x.numel(), "cudnn",
-            [&] { ml::relu_backward_cuda(dx.data(), g.data(), r.data(), x.numel()); },
-            [&] {
-              check_cudnn(cudnnActivationBackward(h.dnn, ad, &kOne, xd, r.data(), xd, g.data(), xd, x.data(), &kZero,
-                                                  xd, dx2.data()),
-                          "cudnnActivationBackward");
-            },
-            [&] { return diff(dx, dx2); });
+    run.add(
+        "relu-bwd", relu_shape, N, double(x.numel()), 3 * kF * x.numel(), "cudnn",
+        [&] { ml::relu_backward_cuda(dx.data(), g.data(), r.data(), x.numel()); },
+        [&] {
+          check_cudnn(cudnnActivationBackward(h.dnn, ad, &kOne, xd, r.data(), xd, g.data(), xd, x.data(), &kZero, xd,
+                                              dx2.data()),
+                      "cudnnActivationBackward");
+        },
+        [&] { return diff(dx, dx2); });
   }
   if (wants(o, "log-softmax-nll")) {
     const int classes = 10;
@@ -284,14 +265,15 @@ void pool_relu_softmax_cases(Runner& run, Handles& h, const KernelOptions& o, co
     ml::IntBuffer labels(N, ml::Device::CUDA);
     labels.upload(host_labels.data(), host_labels.size());
     cudnnTensorDescriptor_t zd = tensor4d(N, classes, 1, 1);
-    run.add("log-softmax-nll", std::to_string(classes) + " classes", N, 4.0 * N * classes, 2 * kF * z.numel(),
-            "cudnn", [&] { ml::log_softmax_nll_forward_cuda(logp.data(), loss.data(), z.data(), labels.data(), N, classes); },
-            [&] {
-              check_cudnn(cudnnSoftmaxForward(h.dnn, CUDNN_SOFTMAX_LOG, CUDNN_SOFTMAX_MODE_INSTANCE, &kOne, zd,
-                                              z.data(), &kZero, zd, logp2.data()),
-                          "cudnnSoftmaxForward");
-            },
-            [&] { return diff(logp, logp2); });
+    run.add(
+        "log-softmax-nll", std::to_string(classes) + " classes", N, 4.0 * N * classes, 2 * kF * z.numel(), "cudnn",
+        [&] { ml::log_softmax_nll_forward_cuda(logp.data(), loss.data(), z.data(), labels.data(), N, classes); },
+        [&] {
+          check_cudnn(cudnnSoftmaxForward(h.dnn, CUDNN_SOFTMAX_LOG, CUDNN_SOFTMAX_MODE_INSTANCE, &kOne, zd, z.data(),
+                                          &kZero, zd, logp2.data()),
+                      "cudnnSoftmaxForward");
+        },
+        [&] { return diff(logp, logp2); });
     cudnnDestroyTensorDescriptor(zd);
   }
   cudnnDestroyActivationDescriptor(ad);
@@ -318,7 +300,7 @@ bool gpu_peaks(double& gflops, double& gbs) {
 
 std::vector<KernelRow> run_gpu_kernels(const KernelOptions& o) {
   Handles h;
-  Runner run(o);
+  KernelRunner run(o, "cuda", [] { ml::cuda_synchronize(); });
   for (int N : o.batches) {
     if (o.shapes == "tiny") {
       conv_cases(run, h, o, "conv 2->4 k3 8x8", N, 2, 8, 4, false);

@@ -64,10 +64,11 @@ int kernels(int argc, char** argv) {
   double peak_gflops = 0, peak_gbs = 0;
   std::string op_list;
   for (const auto& n : ml_bench::kernel_op_names()) op_list += (op_list.empty() ? "" : ", ") + n;
-  cxxopts::Options options("ml-bench kernels",
-                           "Times every op of the engine against the baseline on the same device in the same run\n"
-                           "(CPU: Eigen or a plain loop; GPU: cuDNN and cuBLAS), after checking both compute the same.\n"
-                           "Prints a table; --csv writes one row per op and shape.");
+  cxxopts::Options options(
+      "ml-bench kernels",
+      "Times every op of the engine against the baseline on the same device in the same run\n"
+      "(CPU: Eigen or a plain loop; GPU: cuDNN and cuBLAS), after checking both compute the same.\n"
+      "Prints a table; --csv writes one row per op and shape.");
   // clang-format off
   options.add_options()
     ("device", "cpu or cuda", cxxopts::value(o.device)->default_value(o.device))
@@ -109,10 +110,12 @@ int kernels(int argc, char** argv) {
   }
   const auto rows = o.device == "cuda" ? ml_bench::run_gpu_kernels(o) : ml_bench::run_cpu_kernels(o);
 
-  std::string table = "| op | shape | batch | ours ms (p10-p90) | baseline | baseline ms | ratio | GFLOP/s | GB/s |"
-                      " % peak |\n|---|---|---|---|---|---|---|---|---|---|\n";
-  std::string out = "op,shape,batch,device,ours_ms,ours_p10_ms,ours_p90_ms,baseline,baseline_ms,baseline_p10_ms,"
-                    "baseline_p90_ms,ratio,gflops,gbs,peak_flops_frac,peak_bw_frac,max_rel_diff\n";
+  std::string table =
+      "| op | shape | batch | ours ms (p10-p90) | baseline | baseline ms | ratio | GFLOP/s | GB/s |"
+      " % peak |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  std::string out =
+      "op,shape,batch,device,ours_ms,ours_p10_ms,ours_p90_ms,baseline,baseline_ms,baseline_p10_ms,"
+      "baseline_p90_ms,ratio,gflops,gbs,peak_flops_frac,peak_bw_frac,max_rel_diff\n";
   for (const auto& r : rows) {
     const double seconds = r.ours.median_ms / 1e3;
     const double gflops = r.flops / seconds / 1e9, gbs = r.bytes / seconds / 1e9;
@@ -122,17 +125,18 @@ int kernels(int argc, char** argv) {
     const std::string batch = r.batch > 0 ? std::to_string(r.batch) : "";
     table += "| " + r.op + " | " + r.shape + " | " + batch + " | " + number(r.ours.median_ms) + " (" +
              number(r.ours.p10_ms, 3) + "-" + number(r.ours.p90_ms, 3) + ") | " + r.baseline + " | " +
-             number(r.base.median_ms) + " | " + number(ratio, 3) + " | " + (r.flops > 0 ? number(gflops) : "") +
-             " | " + number(gbs) + " | " +
-             (flops_frac.empty() ? bw_frac : flops_frac) + " |\n";
+             number(r.base.median_ms) + " | " + number(ratio, 3) + " | " + (r.flops > 0 ? number(gflops) : "") + " | " +
+             number(gbs) + " | " + (flops_frac.empty() ? bw_frac : flops_frac) + " |\n";
     out += r.op + ",\"" + r.shape + "\"," + batch + "," + r.device + "," + number(r.ours.median_ms, 6) + "," +
            number(r.ours.p10_ms, 6) + "," + number(r.ours.p90_ms, 6) + "," + r.baseline + "," +
            number(r.base.median_ms, 6) + "," + number(r.base.p10_ms, 6) + "," + number(r.base.p90_ms, 6) + "," +
-           number(ratio, 4) + "," + (r.flops > 0 ? number(gflops, 5) : "") + "," + number(gbs, 5) + "," +
-           flops_frac + "," + bw_frac + "," + number(r.max_diff, 3) + "\n";
+           number(ratio, 4) + "," + (r.flops > 0 ? number(gflops, 5) : "") + "," + number(gbs, 5) + "," + flops_frac +
+           "," + bw_frac + "," + number(r.max_diff, 3) + "\n";
   }
-  std::printf("ratio = baseline ms / ours ms (above 1: ours is faster); %% peak: of FP32 flops for GEMM-like ops, "
-              "else of memory bandwidth\n%s", table.c_str());
+  std::printf(
+      "ratio = baseline ms / ours ms (above 1: ours is faster); %% peak: of FP32 flops for GEMM-like ops, "
+      "else of memory bandwidth\n%s",
+      table.c_str());
   if (!csv.empty()) ml::write_text_atomically(csv, out);
   return 0;
 }
@@ -140,10 +144,11 @@ int kernels(int argc, char** argv) {
 int train(int argc, char** argv) {
   ml_bench::TrainBenchOptions o;
   std::string csv;
-  cxxopts::Options options("ml-bench train",
-                           "End-to-end training throughput of one learning rule (samples/s, as ml-train's loop runs),\n"
-                           "the time of each phase of a batch, peak memory, and Tensor allocations per batch after\n"
-                           "the warm-up (0 when the batch loop allocates nothing). Rule hyperparameters: their defaults.");
+  cxxopts::Options options(
+      "ml-bench train",
+      "End-to-end training throughput of one learning rule (samples/s, as ml-train's loop runs),\n"
+      "the time of each phase of a batch, peak memory, and Tensor allocations per batch after\n"
+      "the warm-up (0 when the batch loop allocates nothing). Rule hyperparameters: their defaults.");
   // clang-format off
   options.add_options()
     ("rule", "learning rule (as ml-train --rule)", cxxopts::value(o.rule)->default_value(o.rule))
@@ -178,13 +183,14 @@ int train(int argc, char** argv) {
               r.host_peak_rss_mib, r.tensor_peak_mib, gpu ? "GPU" : "CPU", r.allocations_per_batch);
   if (!csv.empty())
     ml::write_text_atomically(
-        csv, "rule,arch,device,batch,threads,samples_per_s,data_ms,forward_ms,backward_ms,update_ms,step_ms,"
-             "host_peak_rss_mib,tensor_peak_mib,allocations_per_batch\n" +
-                 o.rule + "," + o.arch + "," + (gpu ? "cuda" : "cpu") + "," + std::to_string(o.batch) + "," +
-                 std::to_string(r.threads) + "," + number(r.samples_per_s, 6) + "," + number(r.data_ms, 6) + "," +
-                 number(r.forward_ms, 6) + "," + number(r.backward_ms, 6) + "," + number(r.update_ms, 6) + "," +
-                 number(r.step_ms, 6) + "," + number(r.host_peak_rss_mib, 6) + "," + number(r.tensor_peak_mib, 6) +
-                 "," + number(r.allocations_per_batch, 4) + "\n");
+        csv,
+        "rule,arch,device,batch,threads,samples_per_s,data_ms,forward_ms,backward_ms,update_ms,step_ms,"
+        "host_peak_rss_mib,tensor_peak_mib,allocations_per_batch\n" +
+            o.rule + "," + o.arch + "," + (gpu ? "cuda" : "cpu") + "," + std::to_string(o.batch) + "," +
+            std::to_string(r.threads) + "," + number(r.samples_per_s, 6) + "," + number(r.data_ms, 6) + "," +
+            number(r.forward_ms, 6) + "," + number(r.backward_ms, 6) + "," + number(r.update_ms, 6) + "," +
+            number(r.step_ms, 6) + "," + number(r.host_peak_rss_mib, 6) + "," + number(r.tensor_peak_mib, 6) + "," +
+            number(r.allocations_per_batch, 4) + "\n");
   return 0;
 }
 

@@ -123,18 +123,6 @@ LossResult NodePerturbation::compute_gradients(Network& net, const Batch& batch)
   return result;
 }
 
-LossResult NodePerturbation::train_step(Network& net, const Batch& batch, Optimizer& opt) {
-  const LossResult result = compute_gradients(net, batch);
-  if (result.finite) opt.step(net.params());
-  return result;
-}
-
-void NodePerturbation::log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) {
-  const Rng saved = rng_;
-  LearningRule::log_alignment(net, batch, log, epoch, batch_index);
-  rng_ = saved;
-}
-
 std::unique_ptr<LearningRule> make_node_perturbation(const RuleOptions& o) {
   return std::make_unique<NodePerturbation>(o);
 }

@@ -22,21 +22,16 @@
 #pragma once
 #include <vector>
 
-#include "engine/rng.h"
-#include "rules/learning_rule.h"
+#include "rules/perturbation_rule.h"
 
 namespace ml {
 
-class NodePerturbation : public LearningRule {
+class NodePerturbation : public PerturbationRule {
  public:
   explicit NodePerturbation(const RuleOptions& o);
   std::string name() const override { return "node-perturbation"; }
   void attach(Network& net, uint64_t seed) override;
-  LossResult train_step(Network& net, const Batch& batch, Optimizer& opt) override;
   LossResult compute_gradients(Network& net, const Batch& batch) override;
-  // Draws from a copy of the stream: logging never changes training.
-  void log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) override;
-  std::vector<std::pair<std::string, Rng*>> rng_streams() override { return {{"noise", &rng_}}; }
   nlohmann::json config() const override;
 
   // The batched perturbed forward alone: fills losses() (per copy and sample,
@@ -52,7 +47,6 @@ class NodePerturbation : public LearningRule {
   float sigma_;
   int k_;
   bool antithetic_;
-  Rng rng_{1};
   std::vector<bool> perturbed_;  // per layer: a trainable conv / fc layer
   std::vector<Tensor> pert_, noise_;
   Tensor x_rep_, coef_;

@@ -90,18 +90,6 @@ LossResult WeightPerturbation::compute_gradients(Network& net, const Batch& batc
   return result;
 }
 
-LossResult WeightPerturbation::train_step(Network& net, const Batch& batch, Optimizer& opt) {
-  const LossResult result = compute_gradients(net, batch);
-  if (result.finite) opt.step(net.params());
-  return result;
-}
-
-void WeightPerturbation::log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) {
-  const Rng saved = rng_;
-  LearningRule::log_alignment(net, batch, log, epoch, batch_index);
-  rng_ = saved;
-}
-
 std::unique_ptr<LearningRule> make_weight_perturbation(const RuleOptions& o) {
   return std::make_unique<WeightPerturbation>(o);
 }

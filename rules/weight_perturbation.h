@@ -16,21 +16,16 @@
 #pragma once
 #include <vector>
 
-#include "engine/rng.h"
-#include "rules/learning_rule.h"
+#include "rules/perturbation_rule.h"
 
 namespace ml {
 
-class WeightPerturbation : public LearningRule {
+class WeightPerturbation : public PerturbationRule {
  public:
   explicit WeightPerturbation(const RuleOptions& o);
   std::string name() const override { return "weight-perturbation"; }
   void attach(Network& net, uint64_t seed) override;
-  LossResult train_step(Network& net, const Batch& batch, Optimizer& opt) override;
   LossResult compute_gradients(Network& net, const Batch& batch) override;
-  // Draws from a copy of the stream: logging never changes training.
-  void log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) override;
-  std::vector<std::pair<std::string, Rng*>> rng_streams() override { return {{"noise", &rng_}}; }
   nlohmann::json config() const override;
 
  private:
@@ -40,7 +35,6 @@ class WeightPerturbation : public LearningRule {
   float sigma_;
   int k_;
   bool antithetic_;
-  Rng rng_{1};
   std::vector<Tensor> clean_;
   std::vector<uint64_t> seeds_;  // [draw][param]
 };

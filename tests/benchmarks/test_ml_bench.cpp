@@ -3,11 +3,12 @@
 // Eigen code), and the training loop must not allocate after its warm-up.
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <set>
+
+#include <catch2/catch.hpp>
 
 #include "benchmarks/kernel_bench.h"
 #include "benchmarks/train_bench.h"
@@ -26,7 +27,8 @@ int run_bench(const std::string& args, const ml_test::TempDir& dir) {
   const char* bin = std::getenv("ML_BINARY_DIR");
   const std::string exe = std::string(bin ? bin : "..") + "/ml-bench";
   REQUIRE(std::filesystem::exists(exe));
-  const int status = std::system((exe + " " + args + " > " + dir.file("out.txt") + " 2> " + dir.file("err.txt")).c_str());
+  const int status =
+      std::system((exe + " " + args + " > " + dir.file("out.txt") + " 2> " + dir.file("err.txt")).c_str());
   return WEXITSTATUS(status);
 }
 
@@ -50,8 +52,7 @@ TEST_CASE("ml-bench kernels: every CPU op agrees with its baseline (tiny shapes)
   CHECK(ops.size() == ml_bench::kernel_op_names().size());  // every op has a row
 
   o.ops = {"conv-fwd", "nope"};
-  CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml_bench::run_cpu_kernels(o); }),
-             Contains("--op 'nope'"));
+  CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml_bench::run_cpu_kernels(o); }), Contains("--op 'nope'"));
   o.ops = {};
   o.shapes = "huge";
   CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml_bench::run_cpu_kernels(o); }),
@@ -76,9 +77,9 @@ TEST_CASE("ml-bench train: throughput, phases, and no allocation after the warm-
 
 TEST_CASE("ml-bench command line: CSV columns, help, errors", "[bench]") {
   ml_test::TempDir dir("ml-bench");
-  REQUIRE(run_bench("kernels --shapes tiny --batch 2 --repeats 1 --warmup 0 --op relu-fwd,sgd --csv " +
-                        dir.file("k.csv"),
-                    dir) == 0);
+  REQUIRE(
+      run_bench("kernels --shapes tiny --batch 2 --repeats 1 --warmup 0 --op relu-fwd,sgd --csv " + dir.file("k.csv"),
+                dir) == 0);
   const std::string csv = slurp(dir.file("k.csv"));
   CHECK(csv.rfind("op,shape,batch,device,ours_ms,ours_p10_ms,ours_p90_ms,baseline,baseline_ms,", 0) == 0);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header + relu-fwd + sgd
