@@ -3,6 +3,7 @@
 #include "datasets/image_decode.h"
 
 #include <climits>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 
@@ -66,6 +67,30 @@ void check_jpeg_huffman_tables(const std::string& bytes, const std::string& name
   }
 }
 
+// stb_image 2.27 copies a PNG's IDAT chunk into its (still unallocated) data
+// buffer even when the chunk is empty: memcpy(NULL, src, 0), undefined behaviour
+// (found by fuzz_image under UBSan). An empty IDAT before any image data is
+// refused here instead; it carries nothing.
+void check_png_empty_idat(const std::string& bytes, const std::string& name) {
+  static const char kSignature[] = "\x89PNG\r\n\x1a\n";
+  if (bytes.compare(0, 8, kSignature, 8) != 0) return;  // not a PNG
+  auto u32 = [&](size_t i) {
+    uint32_t v = 0;
+    for (size_t k = 0; k < 4; ++k) v = v << 8 | static_cast<uint8_t>(bytes[i + k]);
+    return v;
+  };
+  for (size_t i = 8; i + 8 <= bytes.size();) {
+    const uint32_t length = u32(i);
+    const std::string type = bytes.substr(i + 4, 4);
+    if (type == "IDAT") {
+      if (length == 0) fail(name, "corrupt PNG: an empty IDAT chunk before the image data");
+      return;  // image data has started: stb has its buffer from here on
+    }
+    if (type == "IEND") return;
+    i += 12 + static_cast<size_t>(length);  // length, type, data, CRC
+  }
+}
+
 struct Header {
   int w = 0, h = 0, channels = 0;
 };
@@ -74,6 +99,7 @@ Header read_header(const std::string& bytes, const std::string& name) {
   // stb_image takes an int length
   if (bytes.size() > static_cast<size_t>(INT_MAX)) fail(name, "larger than 2 GiB, not an image file we read");
   check_jpeg_huffman_tables(bytes, name);
+  check_png_empty_idat(bytes, name);
   Header hd;
   if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &hd.w,
                              &hd.h, &hd.channels))
