@@ -58,6 +58,11 @@ std::string number(double v, int precision = 4) {
   return buf;
 }
 
+// "0.162" (a fraction, as the CSV keeps it) -> "16.2" for the table; empty stays empty.
+std::string percent(const std::string& fraction) {
+  return fraction.empty() ? "" : number(std::stod(fraction) * 100.0, 3);
+}
+
 int kernels(int argc, char** argv) {
   ml_bench::KernelOptions o;
   std::string ops, batches = "64,256", csv;
@@ -112,7 +117,7 @@ int kernels(int argc, char** argv) {
 
   std::string table =
       "| op | shape | batch | ours ms (p10-p90) | baseline | baseline ms | ratio | GFLOP/s | GB/s |"
-      " % peak |\n|---|---|---|---|---|---|---|---|---|---|\n";
+      " % FP32 peak | % bandwidth |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::string out =
       "op,shape,batch,device,ours_ms,ours_p10_ms,ours_p90_ms,baseline,baseline_ms,baseline_p10_ms,"
       "baseline_p90_ms,ratio,gflops,gbs,peak_flops_frac,peak_bw_frac,max_rel_diff\n";
@@ -126,7 +131,7 @@ int kernels(int argc, char** argv) {
     table += "| " + r.op + " | " + r.shape + " | " + batch + " | " + number(r.ours.median_ms) + " (" +
              number(r.ours.p10_ms, 3) + "-" + number(r.ours.p90_ms, 3) + ") | " + r.baseline + " | " +
              number(r.base.median_ms) + " | " + number(ratio, 3) + " | " + (r.flops > 0 ? number(gflops) : "") + " | " +
-             number(gbs) + " | " + (flops_frac.empty() ? bw_frac : flops_frac) + " |\n";
+             number(gbs) + " | " + percent(flops_frac) + " | " + percent(bw_frac) + " |\n";
     out += r.op + ",\"" + r.shape + "\"," + batch + "," + r.device + "," + number(r.ours.median_ms, 6) + "," +
            number(r.ours.p10_ms, 6) + "," + number(r.ours.p90_ms, 6) + "," + r.baseline + "," +
            number(r.base.median_ms, 6) + "," + number(r.base.p10_ms, 6) + "," + number(r.base.p90_ms, 6) + "," +
@@ -134,8 +139,8 @@ int kernels(int argc, char** argv) {
            "," + bw_frac + "," + number(r.max_diff, 3) + "\n";
   }
   std::printf(
-      "ratio = baseline ms / ours ms (above 1: ours is faster); %% peak: of FP32 flops for GEMM-like ops, "
-      "else of memory bandwidth\n%s",
+      "ratio = baseline ms / ours ms (above 1: ours is faster); %% FP32 peak and %% bandwidth: of the device's "
+      "peaks (--peak-gflops, --peak-gbs)\n%s",
       table.c_str());
   if (!csv.empty()) ml::write_text_atomically(csv, out);
   return 0;

@@ -20,6 +20,11 @@
 //                         gridDim.z into per-split partial tiles, summed here in fixed order.
 //   bias_grad_kernel      db[k] = sum over n,p,q of dy: one block per channel, fixed-order loop
 //                         then a fixed shared-memory tree.
+// Every division by a shape size in the loaders and epilogues is a FastDiv (multiply and shift):
+// the loaders decode an im2col index per loaded element, and plain integer divisions made them, not
+// the FMAs, the cost (H200, LeNet conv2 at batch 64: backward-input 0.28 -> 0.17 ms, backward-weight
+// 0.20 -> 0.13 ms; benchmarks/RESULTS.md). Larger tiles (8x8 accumulators per thread) were tried and
+// were slower on these shapes.
 // Nothing uses atomics: every result is bit-for-bit repeatable on one device.
 // The split-K workspace is grown on first use and kept (no allocation in the batch loop);
 // it assumes one caller at a time on the default stream, like the CPU path's scratch.
@@ -30,6 +35,7 @@
 
 #include "engine/cuda_check.h"
 #include "kernels/conv2d/conv2d.h"
+#include "kernels/fast_div.h"
 #include "kernels/gemm_tile.cuh"
 
 namespace ml {
@@ -41,18 +47,19 @@ namespace {
 struct Im2colLoad {
   const float* x;
   int C, H, W, RS, S, PQ, Q, stride, pad;
+  FastDiv by_RS, by_S, by_PQ, by_Q;
   struct Ctx {
     const float* image;  // x[n]
     int h0, w0;          // top-left input position of the output pixel's window
   };
   __device__ Ctx context(int col) const {
-    const int n = col / PQ, pq = col - n * PQ;
-    const int p = pq / Q, q = pq - p * Q;
+    const int n = by_PQ.div(col), pq = col - n * PQ;
+    const int p = by_Q.div(pq), q = pq - p * Q;
     return {x + static_cast<size_t>(n) * C * H * W, p * stride - pad, q * stride - pad};
   }
   __device__ float operator()(const Ctx& ctx, int k) const {
-    const int c = k / RS, rs = k - c * RS;
-    const int r = rs / S, s = rs - r * S;
+    const int c = by_RS.div(k), rs = k - c * RS;
+    const int r = by_S.div(rs), s = rs - r * S;
     const int h = ctx.h0 + r, w = ctx.w0 + s;
     if (h < 0 || h >= H || w < 0 || w >= W) return 0.0f;
     return __ldg(ctx.image + (static_cast<size_t>(c) * H + h) * W + w);
@@ -64,8 +71,9 @@ struct ConvOutStore {
   float* y;
   const float* bias;  // may be null
   int K, PQ;
+  FastDiv by_PQ;
   __device__ void operator()(int m, int col, float acc) const {
-    const int n = col / PQ, pq = col - n * PQ;
+    const int n = by_PQ.div(col), pq = col - n * PQ;
     y[(static_cast<size_t>(n) * K + m) * PQ + pq] = bias ? acc + bias[m] : acc;
   }
 };
@@ -74,10 +82,11 @@ struct ConvOutStore {
 struct WeightTLoad {
   const float* w;
   int C, RS;
+  FastDiv by_RS;
   using Ctx = const float*;
   __device__ Ctx context(int c) const { return w + static_cast<size_t>(c) * RS; }
   __device__ float operator()(Ctx row, int krs) const {
-    const int k = krs / RS, rs = krs - k * RS;
+    const int k = by_RS.div(krs), rs = krs - k * RS;
     return __ldg(row + static_cast<size_t>(k) * C * RS + rs);
   }
 };
@@ -87,21 +96,22 @@ struct WeightTLoad {
 struct DyGatherLoad {
   const float* dy;
   int K, HW, W, RS, S, P, Q, stride, pad;
+  FastDiv by_HW, by_W, by_RS, by_S, by_stride;
   struct Ctx {
     const float* image;  // dy[n]
     int h0, w0;          // h + pad, w + pad
   };
   __device__ Ctx context(int col) const {
-    const int n = col / HW, hw = col - n * HW;
-    const int h = hw / W, w = hw - h * W;
+    const int n = by_HW.div(col), hw = col - n * HW;
+    const int h = by_W.div(hw), w = hw - h * W;
     return {dy + static_cast<size_t>(n) * K * P * Q, h + pad, w + pad};
   }
   __device__ float operator()(const Ctx& ctx, int krs) const {
-    const int k = krs / RS, rs = krs - k * RS;
-    const int r = rs / S, s = rs - r * S;
+    const int k = by_RS.div(krs), rs = krs - k * RS;
+    const int r = by_S.div(rs), s = rs - r * S;
     const int hp = ctx.h0 - r, wq = ctx.w0 - s;  // = p*stride, q*stride when (p,q) reaches (h,w) through (r,s)
     if (hp < 0 || wq < 0) return 0.0f;
-    const int p = hp / stride, q = wq / stride;
+    const int p = by_stride.div(hp), q = by_stride.div(wq);
     if (p * stride != hp || q * stride != wq || p >= P || q >= Q) return 0.0f;
     return __ldg(ctx.image + (static_cast<size_t>(k) * P + p) * Q + q);
   }
@@ -111,8 +121,9 @@ struct DyGatherLoad {
 struct ConvInStore {
   float* dx;
   int C, HW;
+  FastDiv by_HW;
   __device__ void operator()(int m, int col, float acc) const {
-    const int n = col / HW, hw = col - n * HW;
+    const int n = by_HW.div(col), hw = col - n * HW;
     dx[(static_cast<size_t>(n) * C + m) * HW + hw] = acc;
   }
 };
@@ -121,10 +132,11 @@ struct ConvInStore {
 struct DyRowLoad {
   const float* dy;
   int K, PQ;
+  FastDiv by_PQ;
   using Ctx = const float*;
   __device__ Ctx context(int k) const { return dy + static_cast<size_t>(k) * PQ; }
   __device__ float operator()(Ctx row, int red) const {
-    const int n = red / PQ, pq = red - n * PQ;
+    const int n = by_PQ.div(red), pq = red - n * PQ;
     return __ldg(row + static_cast<size_t>(n) * K * PQ + pq);
   }
 };
@@ -133,6 +145,7 @@ struct DyRowLoad {
 struct Im2colTLoad {
   const float* x;
   int C, H, W, RS, S, PQ, Q, stride, pad;
+  FastDiv by_PQ, by_Q;
   struct Ctx {
     const float* plane;  // x[0][c]
     int r_off, s_off;    // r - pad, s - pad
@@ -143,8 +156,8 @@ struct Im2colTLoad {
     return {x + static_cast<size_t>(c) * H * W, r - pad, s - pad};
   }
   __device__ float operator()(const Ctx& ctx, int red) const {
-    const int n = red / PQ, pq = red - n * PQ;
-    const int p = pq / Q, q = pq - p * Q;
+    const int n = by_PQ.div(red), pq = red - n * PQ;
+    const int p = by_Q.div(pq), q = pq - p * Q;
     const int h = p * stride + ctx.r_off, w = q * stride + ctx.s_off;
     if (h < 0 || h >= H || w < 0 || w >= W) return 0.0f;
     return __ldg(ctx.plane + static_cast<size_t>(n) * C * H * W + static_cast<size_t>(h) * W + w);
@@ -198,25 +211,25 @@ void conv2d_forward_cuda(float* y, const float* x, const float* w, const float* 
   check_shape(s, "conv2d_forward_cuda");
   const int P = s.P(), Q = s.Q(), RS = s.R * s.S;
   const StridedLoad la{w, static_cast<long long>(s.C) * RS, 1};
-  const Im2colLoad lb{x, s.C, s.H, s.W, RS, s.S, P * Q, Q, s.stride, s.pad};
-  launch_gemm<Fast::K, Fast::MN>(s.K, s.N * P * Q, s.C * RS, la, lb,
-                                                                      ConvOutStore{y, b, s.K, P * Q});
+  const Im2colLoad lb{x,   s.C,         s.H,          s.W,            RS,        s.S, P * Q, Q, s.stride,
+                      s.pad, FastDiv(RS), FastDiv(s.S), FastDiv(P * Q), FastDiv(Q)};
+  launch_gemm<Fast::K, Fast::MN>(s.K, s.N * P * Q, s.C * RS, la, lb, ConvOutStore{y, b, s.K, P * Q, FastDiv(P * Q)});
 }
 
 void conv2d_backward_input_cuda(float* dx, const float* dy, const float* w, const Conv2dShape& s) {
   check_shape(s, "conv2d_backward_input_cuda");
   const int P = s.P(), Q = s.Q(), RS = s.R * s.S, HW = s.H * s.W;
-  const WeightTLoad la{w, s.C, RS};
-  const DyGatherLoad lb{dy, s.K, HW, s.W, RS, s.S, P, Q, s.stride, s.pad};
-  launch_gemm<Fast::K, Fast::MN>(s.C, s.N * HW, s.K * RS, la, lb,
-                                                                       ConvInStore{dx, s.C, HW});
+  const WeightTLoad la{w, s.C, RS, FastDiv(RS)};
+  const DyGatherLoad lb{dy,          s.K,          HW,          s.W,          RS, s.S, P, Q, s.stride, s.pad,
+                        FastDiv(HW), FastDiv(s.W), FastDiv(RS), FastDiv(s.S), FastDiv(s.stride)};
+  launch_gemm<Fast::K, Fast::MN>(s.C, s.N * HW, s.K * RS, la, lb, ConvInStore{dx, s.C, HW, FastDiv(HW)});
 }
 
 void conv2d_backward_weight_cuda(float* dw, float* db, const float* dy, const float* x, const Conv2dShape& s) {
   check_shape(s, "conv2d_backward_weight_cuda");
   const int P = s.P(), Q = s.Q(), RS = s.R * s.S, CRS = s.C * RS;
-  const DyRowLoad la{dy, s.K, P * Q};
-  const Im2colTLoad lb{x, s.C, s.H, s.W, RS, s.S, P * Q, Q, s.stride, s.pad};
+  const DyRowLoad la{dy, s.K, P * Q, FastDiv(P * Q)};
+  const Im2colTLoad lb{x, s.C, s.H, s.W, RS, s.S, P * Q, Q, s.stride, s.pad, FastDiv(P * Q), FastDiv(Q)};
   launch_gemm<Fast::K, Fast::K>(s.K, CRS, s.N * P * Q, la, lb,
                                                                      RowMajorStore{dw, CRS});
   if (!db) return;
