@@ -133,9 +133,14 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
                         (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " +
                         std::to_string(c.probe) + " --layers stages --probs --seed 1 --device " + c.device +
                         " --out " + quote(j.dir + "/acts");
-      const std::string work = "mkdir -p " + d + " && { " + train + " > " + quote(j.dir + "/train.log") +
-                               " 2>&1; test -f " + quote(j.dir + "/model.safetensors") + "; } && " + rec + " > " +
-                               quote(j.dir + "/record.log") + " 2>&1";
+      // A run stopped part-way (Ctrl-C, a job scheduler's time limit) left its training state: it
+      // continues from there, bit for bit. ml-train refuses a state written with other settings, and
+      // then the run starts again from scratch.
+      const std::string state = quote(j.dir + "/train_state.safetensors"), log = quote(j.dir + "/train.log");
+      const std::string resume = quote(bin + "ml-train") + " --resume " + d + " --no-progress >> " + log + " 2>&1";
+      const std::string work = "mkdir -p " + d + " && { { test -f " + state + " && " + resume + "; } || " + train +
+                               " > " + log + " 2>&1; test -f " + quote(j.dir + "/model.safetensors") + "; } && " +
+                               rec + " > " + quote(j.dir + "/record.log") + " 2>&1";
       j.key = fnv1a_hex(work);
       j.command = work + " && echo " + j.key + " > " + quote(j.dir + "/done");
       jobs.push_back(j);

@@ -1,5 +1,6 @@
 // ml-study end to end on a tiny synthetic data set: the plan, the runs, the
-// report and CSVs, and resuming an interrupted study.
+// report and CSVs, and resuming an interrupted study (finished runs kept, a run
+// with a training state continued through ml-train --resume).
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -225,11 +226,19 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   const auto bp_time = fs::last_write_time(b / "runs" / "bp" / "model.safetensors");
   fs::remove_all(b / "runs" / "fa");
   fs::remove(b / "report.html");
+  // sign-symmetry stopped after training, before recording: its training state is there, so it is
+  // resumed (nothing is left to train) instead of trained again.
+  const fs::path ss = b / "runs" / "sign-symmetry";
+  const auto ss_time = fs::last_write_time(ss / "model.safetensors");
+  fs::remove(ss / "done");
+  fs::remove_all(ss / "acts");
   auto [code2, err2] = run_study(base + b.string(), dir.path);
   INFO(err2);
   CHECK(code2 == 0);
-  CHECK_THAT(err2, Contains("3 of 4 runs already finished"));
+  CHECK_THAT(err2, Contains("2 of 4 runs already finished"));
   CHECK(fs::last_write_time(b / "runs" / "bp" / "model.safetensors") == bp_time);
+  CHECK(fs::last_write_time(ss / "model.safetensors") == ss_time);
+  CHECK_THAT(slurp(ss / "train.log"), Contains("nothing to resume"));
   CHECK(summary_without_speed(b / "summary.csv") == summary_without_speed(a / "summary.csv"));
   CHECK(fs::exists(b / "report.html"));
 }
