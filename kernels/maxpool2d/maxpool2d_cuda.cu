@@ -34,8 +34,9 @@ struct PlaneIndex {
 
 __global__ void maxpool2d_forward_kernel(float* __restrict__ y, int32_t* __restrict__ argmax,
                                          const float* __restrict__ x, Pool2dShape s, PlaneIndex out, int total) {
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= total) return;
+  const unsigned flat = blockIdx.x * blockDim.x + threadIdx.x;  // the last block can reach past INT_MAX
+  if (flat >= static_cast<unsigned>(total)) return;
+  const int i = static_cast<int>(flat);
   const int row_index = out.by_cols.div(i), q = i - row_index * out.cols;
   const int plane = out.by_rows.div(row_index), p = row_index - plane * out.rows;
   const float* in = x + static_cast<size_t>(plane) * s.H * s.W;
@@ -59,8 +60,9 @@ __global__ void maxpool2d_forward_kernel(float* __restrict__ y, int32_t* __restr
 __global__ void maxpool2d_backward_kernel(float* __restrict__ dx, const float* __restrict__ dy,
                                           const int32_t* __restrict__ argmax, Pool2dShape s, PlaneIndex in, FastDiv by_stride,
                                           int P, int Q, int total) {
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= total) return;
+  const unsigned flat = blockIdx.x * blockDim.x + threadIdx.x;  // the last block can reach past INT_MAX
+  if (flat >= static_cast<unsigned>(total)) return;
+  const int i = static_cast<int>(flat);
   const int row_index = in.by_cols.div(i), w = i - row_index * in.cols;
   const int plane = in.by_rows.div(row_index), h = row_index - plane * in.rows;
   const int self = h * s.W + w;
