@@ -1,7 +1,7 @@
 // Division by a divisor fixed at launch time as a multiply and a shift
 // (Granlund & Montgomery 1994, round-up method): the convolution kernels decode
-// im2col indices with several divisions per loaded element, and a hardware-less
-// integer division costs about twenty instructions on a GPU.
+// im2col indices with several divisions per loaded element, and a GPU has no
+// integer divide instruction: dividing by a run-time value costs ~20 instructions.
 // Exact for every numerator in [0, 2^31) and divisor in [1, 2^31): with
 // l = ceil(log2 d), p = 31 + l and m = ceil(2^p / d) < 2^32, floor(x m / 2^p) = floor(x / d).
 // Host and device share the arithmetic, so the CPU test checks what the GPU runs.
@@ -10,11 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#ifdef __CUDACC__
-#define ML_HOST_DEVICE __host__ __device__
-#else
-#define ML_HOST_DEVICE
-#endif
+#include "kernels/host_device.h"
 
 namespace ml {
 
