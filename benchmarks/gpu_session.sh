@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything worth running on a lent GPU machine, in one command of about 6
+# Everything worth running on a lent GPU machine, in one command of about 2
 # minutes, with no build and no install there: the GPU tests (plain, then under
 # compute-sanitizer memcheck while time is left), the kernel benchmarks against
 # cuDNN/cuBLAS, every rule's training throughput, two epochs of ml-train on the

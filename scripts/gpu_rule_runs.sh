@@ -7,7 +7,8 @@
 # a run still going at the deadline is stopped, its finished epochs kept.
 # Usage: scripts/gpu_rule_runs.sh ML_TRAIN FASHION_MNIST_DIR RUNS_DIR [--jobs 12] [--deadline SECONDS]
 set -uo pipefail
-if [ "${1:-}" = -h ] || [ "${1:-}" = --help ] || [ $# -lt 3 ]; then sed -n '2,8p' "$0"; exit $([ $# -lt 3 ] && echo 2 || echo 0); fi
+case "${1:-}" in -h|--help) sed -n '2,8p' "$0"; exit 0;; esac
+if [ $# -lt 3 ]; then echo "gpu_rule_runs.sh: expected ML_TRAIN FASHION_MNIST_DIR RUNS_DIR (see --help)" >&2; exit 2; fi
 ml_train=$1 data=$2 runs=$3
 shift 3
 jobs=12 deadline=480
