@@ -211,8 +211,8 @@ void conv2d_forward_cuda(float* y, const float* x, const float* w, const float* 
   check_shape(s, "conv2d_forward_cuda");
   const int P = s.P(), Q = s.Q(), RS = s.R * s.S;
   const StridedLoad la{w, static_cast<long long>(s.C) * RS, 1};
-  const Im2colLoad lb{x,   s.C,         s.H,          s.W,            RS,        s.S, P * Q, Q, s.stride,
-                      s.pad, FastDiv(RS), FastDiv(s.S), FastDiv(P * Q), FastDiv(Q)};
+  const Im2colLoad lb{x, s.C, s.H, s.W, RS, s.S, P * Q, Q, s.stride, s.pad,
+                      FastDiv(RS), FastDiv(s.S), FastDiv(P * Q), FastDiv(Q)};
   launch_gemm<Fast::K, Fast::MN>(s.K, s.N * P * Q, s.C * RS, la, lb, ConvOutStore{y, b, s.K, P * Q, FastDiv(P * Q)});
 }
 
@@ -220,7 +220,7 @@ void conv2d_backward_input_cuda(float* dx, const float* dy, const float* w, cons
   check_shape(s, "conv2d_backward_input_cuda");
   const int P = s.P(), Q = s.Q(), RS = s.R * s.S, HW = s.H * s.W;
   const WeightTLoad la{w, s.C, RS, FastDiv(RS)};
-  const DyGatherLoad lb{dy,          s.K,          HW,          s.W,          RS, s.S, P, Q, s.stride, s.pad,
+  const DyGatherLoad lb{dy, s.K, HW, s.W, RS, s.S, P, Q, s.stride, s.pad,
                         FastDiv(HW), FastDiv(s.W), FastDiv(RS), FastDiv(s.S), FastDiv(s.stride)};
   launch_gemm<Fast::K, Fast::MN>(s.C, s.N * HW, s.K * RS, la, lb, ConvInStore{dx, s.C, HW, FastDiv(HW)});
 }
@@ -230,8 +230,7 @@ void conv2d_backward_weight_cuda(float* dw, float* db, const float* dy, const fl
   const int P = s.P(), Q = s.Q(), RS = s.R * s.S, CRS = s.C * RS;
   const DyRowLoad la{dy, s.K, P * Q, FastDiv(P * Q)};
   const Im2colTLoad lb{x, s.C, s.H, s.W, RS, s.S, P * Q, Q, s.stride, s.pad, FastDiv(P * Q), FastDiv(Q)};
-  launch_gemm<Fast::K, Fast::K>(s.K, CRS, s.N * P * Q, la, lb,
-                                                                     RowMajorStore{dw, CRS});
+  launch_gemm<Fast::K, Fast::K>(s.K, CRS, s.N * P * Q, la, lb, RowMajorStore{dw, CRS});
   if (!db) return;
   bias_grad_kernel<<<s.K, kBiasThreads>>>(db, dy, s.N, s.K, P * Q);
   CUDA_CHECK_LAUNCH();
