@@ -23,12 +23,15 @@ TEST_CASE("FastDiv equals integer division for every divisor shape") {
   long long mismatches = 0;
   for (int d : divisors) {
     const ml::FastDiv fd(d);
-    std::vector<int> xs = {0, 1, d - 1, d, d + 1, INT_MAX, INT_MAX - 1, INT_MAX - d + 1};
-    for (int k = 1; k <= 64; ++k) {  // around multiples of d, small and near the top of the range
-      const long long small = static_cast<long long>(d) * k, big = INT_MAX - static_cast<long long>(d) * k;
-      for (long long v : {small - 1, small, small + 1, big - 1, big, big + 1})
-        if (v >= 0 && v <= INT_MAX) xs.push_back(static_cast<int>(v));
+    const long long dl = d, top = INT_MAX;  // candidates in 64 bits: d + 1 overflows int for d = INT_MAX
+    std::vector<long long> candidates = {0, 1, dl - 1, dl, dl + 1, top, top - 1, top - dl + 1};
+    for (long long k = 1; k <= 64; ++k) {  // around multiples of d, small and near the top of the range
+      const long long small = dl * k, big = top - dl * k;
+      candidates.insert(candidates.end(), {small - 1, small, small + 1, big - 1, big, big + 1});
     }
+    std::vector<int> xs;
+    for (long long v : candidates)
+      if (v >= 0 && v <= top) xs.push_back(static_cast<int>(v));
     for (int k = 0; k < 200; ++k) xs.push_back(any(rng));
     for (int x : xs)
       if (x >= 0 && fd.div(x) != x / d) ++mismatches;
