@@ -58,11 +58,6 @@ std::string number(double v, int precision = 4) {
   return buf;
 }
 
-// "0.162" (a fraction, as the CSV keeps it) -> "16.2" for the table; empty stays empty.
-std::string percent(const std::string& fraction) {
-  return fraction.empty() ? "" : number(std::stod(fraction) * 100.0, 3);
-}
-
 int kernels(int argc, char** argv) {
   ml_bench::KernelOptions o;
   std::string ops, batches = "64,256", csv;
@@ -125,13 +120,17 @@ int kernels(int argc, char** argv) {
     const double seconds = r.ours.median_ms / 1e3;
     const double gflops = r.flops / seconds / 1e9, gbs = r.bytes / seconds / 1e9;
     const double ratio = r.base.median_ms / r.ours.median_ms;  // > 1: ours is faster
-    const std::string flops_frac = peak_gflops > 0 && r.flops > 0 ? number(gflops / peak_gflops, 3) : "";
-    const std::string bw_frac = peak_gbs > 0 ? number(gbs / peak_gbs, 3) : "";
+    // fractions of the peaks in the CSV, percentages in the table; empty where the peak is unknown
+    const bool has_flops_peak = peak_gflops > 0 && r.flops > 0, has_bw_peak = peak_gbs > 0;
+    const std::string flops_frac = has_flops_peak ? number(gflops / peak_gflops, 3) : "";
+    const std::string bw_frac = has_bw_peak ? number(gbs / peak_gbs, 3) : "";
+    const std::string flops_pct = has_flops_peak ? number(100.0 * gflops / peak_gflops, 3) : "";
+    const std::string bw_pct = has_bw_peak ? number(100.0 * gbs / peak_gbs, 3) : "";
     const std::string batch = r.batch > 0 ? std::to_string(r.batch) : "";
     table += "| " + r.op + " | " + r.shape + " | " + batch + " | " + number(r.ours.median_ms) + " (" +
              number(r.ours.p10_ms, 3) + "-" + number(r.ours.p90_ms, 3) + ") | " + r.baseline + " | " +
              number(r.base.median_ms) + " | " + number(ratio, 3) + " | " + (r.flops > 0 ? number(gflops) : "") + " | " +
-             number(gbs) + " | " + percent(flops_frac) + " | " + percent(bw_frac) + " |\n";
+             number(gbs) + " | " + flops_pct + " | " + bw_pct + " |\n";
     out += r.op + ",\"" + r.shape + "\"," + batch + "," + r.device + "," + number(r.ours.median_ms, 6) + "," +
            number(r.ours.p10_ms, 6) + "," + number(r.ours.p90_ms, 6) + "," + r.baseline + "," +
            number(r.base.median_ms, 6) + "," + number(r.base.p10_ms, 6) + "," + number(r.base.p90_ms, 6) + "," +
