@@ -74,6 +74,8 @@ Parsed parse(const std::vector<std::string>& arguments) {
        cxxopts::value(c.limit)->default_value("0"))
     ("optimizer", "sgd or adam", cxxopts::value(c.optimizer.name)->default_value("sgd"))
     ("lr", "learning rate", cxxopts::value(c.optimizer.lr)->default_value("0.01"))
+    ("lr-schedule", "constant, or cosine: --lr * (1 + cos(pi t / T)) / 2 at batch t of the run's T batches",
+       cxxopts::value(c.optimizer.lr_schedule)->default_value("constant"))
     ("momentum", "SGD momentum", cxxopts::value(c.optimizer.momentum)->default_value("0.9"))
     ("weight-decay", "L2 weight decay (added to the gradient, as PyTorch)",
        cxxopts::value(c.optimizer.weight_decay)->default_value("0"))

@@ -17,6 +17,7 @@ namespace ml {
 struct OptimizerConfig {
   std::string name = "sgd";  // sgd | adam
   float lr = 0.01f;
+  std::string lr_schedule = "constant";  // engine/lr_schedule.h; ml-train sets the rate before every batch
   float momentum = 0.9f;     // sgd
   float weight_decay = 0.0f;
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // adam

@@ -23,6 +23,7 @@
 #include "engine/cpu_flags.h"
 #include "engine/cuda_memory.h"
 #include "engine/device_data.h"
+#include "engine/lr_schedule.h"
 #include "engine/network.h"
 #include "engine/stop_signal.h"
 #include "engine/train_state.h"
@@ -88,6 +89,7 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
   j["estimator_stats"] = c.estimator_stats;
   j["optimizer"] = {{"name", o.name},
                     {"lr", as_typed(o.lr)},
+                    {"lr_schedule", o.lr_schedule},
                     {"momentum", as_typed(o.momentum)},
                     {"weight_decay", as_typed(o.weight_decay)},
                     {"beta1", as_typed(o.beta1)},
@@ -161,6 +163,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   const Device device = parse_device(c.device);
   auto rule = make_rule(c.rule, c.rule_options);
   auto optimizer = make_optimizer(c.optimizer);
+  const LrSchedule schedule = parse_lr_schedule(c.optimizer.lr_schedule);
 
   DatasetPair data = load_dataset(c.data, c.data_dir);
   const Normalization norm = channel_stats(data.train);  // from the whole training set, before --limit
@@ -285,6 +288,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
         rule->log_alignment(net, batch, alignment, epoch, b + 1);
         align_seconds += seconds_since(align_start);
       }
+      optimizer->set_lr(scheduled_lr(schedule, c.optimizer.lr, epoch, b, c.epochs, batches));
       const LossResult r = rule->train_step(net, batch, *optimizer);
       if (!r.finite) {
         // what led up to it is worth reading

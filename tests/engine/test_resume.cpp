@@ -64,8 +64,10 @@ TEST_CASE("weight-mirror (feedback weights and a noise stream): killed and resum
   check_resume_is_exact({"wm", "--rule weight-mirror --mirror-steps 20 --lr 0.02", 1, 12});
 }
 
-TEST_CASE("sign-symmetry batchwise with Adam: killed and resumed equals uninterrupted", "[resume]") {
-  check_resume_is_exact({"ss-adam", "--rule sign-symmetry --feedback-magnitude batchwise --optimizer adam --lr 0.002", 2, 20});
+TEST_CASE("sign-symmetry batchwise with Adam and a cosine schedule: killed and resumed equals uninterrupted", "[resume]") {
+  check_resume_is_exact(
+      {"ss-adam", "--rule sign-symmetry --feedback-magnitude batchwise --optimizer adam --lr 0.002 --lr-schedule cosine",
+       2, 20});
 }
 
 TEST_CASE("dtp (its own Adam, noise, feedback pre-training): killed and resumed equals uninterrupted", "[resume]") {
