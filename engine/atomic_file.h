@@ -23,6 +23,12 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 // failure temp stays for the caller to remove.
 void commit_file_atomically(const std::string& temp, const std::string& path);
 
+// Removes the "<name>.tmp.<pid>" files in dir whose process no longer runs: a
+// writer killed mid-write (SIGKILL, power loss) leaves its temporary behind.
+// Files of live processes, and every other name, are left alone. Returns how
+// many were removed; a missing dir removes none.
+int remove_stale_temp_files(const std::string& dir);
+
 // write_file_atomically with a writer that writes text as is.
 void write_text_atomically(const std::string& path, const std::string& text);
 

@@ -186,6 +186,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   if (ec) throw std::runtime_error("--out '" + c.out + "': cannot create directory: " + ec.message());
   const std::filesystem::path out(c.out);
   const std::string state_path = (out / kTrainStateFile).string();
+  remove_stale_temp_files(c.out);  // a killed run's half-written files
   nlohmann::json config = config_json(c, net, *rule, norm, data, device);
   config["conv1"] = conv1_info;
   TrainProgress progress;

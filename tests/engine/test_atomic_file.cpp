@@ -1,6 +1,8 @@
 // write_file_atomically: the new content appears only complete, and every
 // failure (a throwing writer, a failed stream, a missing directory, a rename
-// that cannot happen) leaves the old file untouched and no temporary behind.
+// that cannot happen) leaves the old file untouched and no temporary behind;
+// and a killed writer's temporaries are cleared by the next run.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -140,5 +142,23 @@ TEST_CASE("a rename that fails removes the temporary and leaves the target", "[a
   CHECK(msg.find('\n') == std::string::npos);
   CHECK(listing(dir) == std::vector<std::string>{"target"});
   CHECK(read_file(target / "inside.txt") == "keep me");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("remove_stale_temp_files: a dead writer's temporaries go, everything else stays", "[atomic_file]") {
+  const fs::path dir = temp_dir("stale");
+  const pid_t child = ::fork();  // a process that has certainly ended
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  const std::string dead = std::to_string(child), alive = std::to_string(::getpid());
+  const std::vector<std::string> names{"metrics.csv.tmp." + dead, "model.safetensors.tmp." + dead,
+                                       "metrics.csv.tmp." + alive, "notes.tmp.txt", "x.tmp.", "metrics.csv"};
+  for (const std::string& name : names) write_plain(dir / name, "x");
+
+  CHECK(ml::remove_stale_temp_files(dir.string()) == 2);
+  CHECK(listing(dir) == std::vector<std::string>{"metrics.csv", "metrics.csv.tmp." + alive, "notes.tmp.txt", "x.tmp."});
+  CHECK(ml::remove_stale_temp_files((dir / "missing").string()) == 0);
   fs::remove_all(dir);
 }

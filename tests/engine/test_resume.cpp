@@ -52,6 +52,8 @@ void check_resume_is_exact(const Variant& v) {
   CHECK(ml_test::learning_columns(run / "metrics.csv") == ml_test::learning_columns(dir.path / "ref" / "metrics.csv"));
   CHECK(ml_test::slurp(run / "alignment.csv") == ml_test::slurp(dir.path / "ref" / "alignment.csv"));
   CHECK(ml_test::learning_columns(run / "metrics.csv").size() > 100);  // three epochs' rows, not an empty match
+  for (const auto& entry : fs::directory_iterator(run))  // a temporary the kill left behind is cleared
+    CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
 }
 
 }  // namespace
