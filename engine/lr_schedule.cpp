@@ -12,8 +12,6 @@ LrSchedule parse_lr_schedule(const std::string& name) {
   throw std::invalid_argument("--lr-schedule '" + name + "': expected constant or cosine");
 }
 
-const char* lr_schedule_name(LrSchedule s) { return s == LrSchedule::Cosine ? "cosine" : "constant"; }
-
 float scheduled_lr(LrSchedule s, float base_lr, int epoch, int batch, int epochs, int batches) {
   if (s == LrSchedule::Constant) return base_lr;
   // in double: t / T must not round to 1 before the last batch of a long run

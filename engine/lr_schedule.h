@@ -13,7 +13,6 @@ enum class LrSchedule {
 
 // "constant" or "cosine"; throws std::invalid_argument naming --lr-schedule and the value otherwise.
 LrSchedule parse_lr_schedule(const std::string& name);
-const char* lr_schedule_name(LrSchedule s);
 
 // The rate for batch `batch` (0-based) of epoch `epoch` (1-based) in a run of
 // `epochs` epochs of `batches` batches each.

@@ -125,6 +125,9 @@ void check_same_run(const std::string& path, const nlohmann::json& now) {
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": not valid JSON: " + e.what());
   }
+  // runs started before --lr-schedule existed ran at a constant rate
+  if (saved.contains("optimizer") && saved["optimizer"].is_object() && !saved["optimizer"].contains("lr_schedule"))
+    saved["optimizer"]["lr_schedule"] = "constant";
   // where the run lives, how often it saves, the GPU's description: free to differ
   for (const auto& [key, value] : now.items()) {
     if (key == "out" || key == "checkpoint_every" || key == "device_description" || key == "cpu_threads") continue;

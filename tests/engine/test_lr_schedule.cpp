@@ -1,7 +1,9 @@
 // --lr-schedule: the rates, checked against the cosine written out here, and
-// ml-train's use of them (config.json, a bad name).
+// ml-train's use of them (config.json, a bad name, resuming older runs).
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "engine/lr_schedule.h"
 #include "ml_train_cli.h"
@@ -34,7 +36,6 @@ TEST_CASE("cosine: full rate first, half way at the middle, falling to near zero
 TEST_CASE("parse_lr_schedule: the two names, and a clear error naming the flag", "[lr-schedule][errors]") {
   CHECK(ml::parse_lr_schedule("constant") == ml::LrSchedule::Constant);
   CHECK(ml::parse_lr_schedule("cosine") == ml::LrSchedule::Cosine);
-  CHECK(std::string(ml::lr_schedule_name(ml::LrSchedule::Cosine)) == "cosine");
   try {
     ml::parse_lr_schedule("step");
     FAIL("no error for 'step'");
@@ -57,4 +58,31 @@ TEST_CASE("ml-train --lr-schedule: stored in config.json; a bad name writes noth
   CHECK(bad_code == 1);
   CHECK_THAT(bad_err, Catch::Contains("--lr-schedule 'linear'"));
   CHECK_FALSE(std::filesystem::exists(dir.path / "bad"));
+}
+
+TEST_CASE("--resume of a run from before --lr-schedule: taken as constant", "[lr-schedule][resume]") {
+  ml_test::TempDir dir("lr-schedule-old");
+  const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 200, 50);
+  const std::string base = "--data mnist --data-dir " + data +
+                           " --arch flatten-fc16-relu-fc10 --epochs 1 --batch 50 --device cpu --no-progress";
+  for (const std::string schedule : {"constant", "cosine"}) {
+    const std::string run = dir.file(schedule);
+    auto [code, err] = ml_test::run_ml_train(base + " --lr-schedule " + schedule + " --out " + run, dir.file("a.err"));
+    INFO(err);
+    REQUIRE(code == 0);
+    // config.json as an older ml-train wrote it: no lr_schedule
+    const std::string config_path = run + "/config.json";
+    nlohmann::json config = nlohmann::json::parse(ml_test::slurp(config_path));
+    config["optimizer"].erase("lr_schedule");
+    std::ofstream(config_path) << config.dump(2);
+    auto [resume_code, resume_err] = ml_test::run_ml_train("--resume " + run, dir.file("b.err"));
+    INFO(schedule << ": " << resume_err);
+    if (schedule == "constant") {
+      CHECK(resume_code == 0);
+      CHECK_THAT(resume_err, Catch::Contains("nothing to resume"));
+    } else {
+      CHECK(resume_code == 1);  // a cosine run cannot have been an old constant one
+      CHECK_THAT(resume_err, Catch::Contains("\"optimizer\""));
+    }
+  }
 }
