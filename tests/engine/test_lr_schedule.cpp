@@ -49,12 +49,14 @@ TEST_CASE("ml-train --lr-schedule: stored in config.json; a bad name writes noth
   const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 200, 50);
   const std::string base = "--data mnist --data-dir " + data +
                            " --arch flatten-fc16-relu-fc10 --epochs 1 --batch 50 --device cpu --no-progress";
-  auto [code, err] = ml_test::run_ml_train(base + " --lr-schedule cosine --out " + dir.file("run"), dir.file("run.err"));
+  auto [code, err] =
+      ml_test::run_ml_train(base + " --lr-schedule cosine --out " + dir.file("run"), dir.file("run.err"));
   INFO(err);
   REQUIRE(code == 0);
   CHECK_THAT(ml_test::slurp(dir.path / "run" / "config.json"), Catch::Contains("\"lr_schedule\": \"cosine\""));
 
-  auto [bad_code, bad_err] = ml_test::run_ml_train(base + " --lr-schedule linear --out " + dir.file("bad"), dir.file("bad.err"));
+  auto [bad_code, bad_err] =
+      ml_test::run_ml_train(base + " --lr-schedule linear --out " + dir.file("bad"), dir.file("bad.err"));
   CHECK(bad_code == 1);
   CHECK_THAT(bad_err, Catch::Contains("--lr-schedule 'linear'"));
   CHECK_FALSE(std::filesystem::exists(dir.path / "bad"));
