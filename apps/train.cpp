@@ -134,7 +134,8 @@ Parsed parse(const std::vector<std::string>& arguments) {
        cxxopts::value(c.rule_options.feedback_optimizer)->default_value("adam"))
     ("feedback-weight-decay", "dtp, ddtp, ldrl: L2 weight decay on the feedback weights",
        cxxopts::value(c.rule_options.feedback_weight_decay)->default_value("0"))
-    ("feedback-steps", "dtp, ddtp, ldrl: feedback updates per batch",
+    ("feedback-steps", "dtp, ddtp, ldrl: feedback updates per batch, for every feedback map, or comma-separated "
+                       "one per map from the bottom up (ldrl on the seed LeNet: conv2,fc1,fc2)",
        cxxopts::value(c.rule_options.feedback_steps)->default_value("1"))
     ("feedback-pretrain-epochs", "dtp, ddtp, ldrl: feedback-only passes over the training set before epoch 1",
        cxxopts::value(c.rule_options.feedback_pretrain_epochs)->default_value("1"))

@@ -35,9 +35,10 @@ void DifferenceTargetProp::attach(Network& net, uint64_t seed) {
   }
 }
 
-std::vector<double> DifferenceTargetProp::feedback_gradients(Network& net, bool want_loss) {
+std::vector<double> DifferenceTargetProp::feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) {
   std::vector<double> losses(blocks_.size(), std::numeric_limits<double>::quiet_NaN());
   for (size_t b = 1; b < blocks_.size(); ++b) {
+    if (!train[b]) continue;
     const Tensor& x = saved_in_[b];
     const float inv_n = 1.0f / static_cast<float>(x.dim(0));
     ensure(work_a_, x.shape(), x.device());

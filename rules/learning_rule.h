@@ -37,7 +37,8 @@ struct RuleOptions {
   float feedback_lr = 1.6e-4f;  // learning rate of the feedback weights Q
   std::string feedback_optimizer = "adam";  // sgd | adam, for the feedback weights
   float feedback_weight_decay = 0.0f;       // L2 on Q (for ddtp: the regulariser of the DRL)
-  int feedback_steps = 1;       // feedback updates per batch
+  // feedback updates per batch: one value for every feedback map, or one per map from the bottom up
+  std::vector<int> feedback_steps = {1};
   int feedback_pretrain_epochs = 1;  // feedback-only passes over the training set before training
   int inference_steps = 10;     // pc: relaxation steps T of the value nodes per batch
   float inference_lr = 0.5f;    // pc: step size gamma of each relaxation step

@@ -3,6 +3,7 @@
 // the alignment rows (see target_prop.h).
 #include "rules/target_prop.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -23,6 +24,12 @@ std::string flag_value(float v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
+}
+
+std::string steps_text(const std::vector<int>& steps) {
+  std::string t;
+  for (int s : steps) t += (t.empty() ? "" : ",") + std::to_string(s);
+  return t;
 }
 
 // Stride and padding of a conv layer, read back from its spec token conv<K>k<R>[s<S>][p<P>].
@@ -47,8 +54,9 @@ TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
   if (!(o.feedback_weight_decay >= 0.0f)) {
     throw std::invalid_argument("--feedback-weight-decay " + flag_value(o.feedback_weight_decay) + ": must be >= 0");
   }
-  if (o.feedback_steps < 1) {
-    throw std::invalid_argument("--feedback-steps " + std::to_string(o.feedback_steps) + ": must be >= 1");
+  if (o.feedback_steps.empty()) throw std::invalid_argument("--feedback-steps: no value");
+  for (int s : o.feedback_steps) {
+    if (s < 1) throw std::invalid_argument("--feedback-steps " + steps_text(o.feedback_steps) + ": every value must be >= 1");
   }
   if (o.feedback_pretrain_epochs < 0) {
     throw std::invalid_argument("--feedback-pretrain-epochs " + std::to_string(o.feedback_pretrain_epochs) +
@@ -62,7 +70,8 @@ nlohmann::json TargetPropRule::config() const {
           {"feedback_lr", o_.feedback_lr},
           {"feedback_optimizer", o_.feedback_optimizer},
           {"feedback_weight_decay", o_.feedback_weight_decay},
-          {"feedback_steps", o_.feedback_steps},
+          {"feedback_steps", o_.feedback_steps.size() == 1 ? nlohmann::json(o_.feedback_steps[0])
+                                                            : nlohmann::json(o_.feedback_steps)},
           {"feedback_pretrain_epochs", o_.feedback_pretrain_epochs},
           {"feedback_init", "uniform(+-1/sqrt(fan_in of Q))"}};
 }
@@ -98,6 +107,24 @@ void TargetPropRule::attach(Network& net, uint64_t seed) {
     feedback_[b].name = net.layer(blocks_[b].first).name() + ".feedback";
     feedback_[b].value = random_uniform(s, -bound, bound, block_rng, net.device());
     feedback_[b].grad = Tensor(s, net.device());
+  }
+  // Feedback steps per block, from the flag's one value or its one value per map.
+  std::string maps;
+  size_t num_maps = 0;
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    if (!feedback_[b].value.defined()) continue;
+    maps += (maps.empty() ? "" : ", ") + net.layer(blocks_[b].first).name();
+    ++num_maps;
+  }
+  const std::vector<int>& steps = o_.feedback_steps;
+  if (steps.size() != 1 && steps.size() != num_maps) {
+    throw std::invalid_argument("--feedback-steps " + steps_text(steps) + ": " + std::to_string(steps.size()) +
+                                " values for " + std::to_string(num_maps) + " feedback maps (" + maps +
+                                "); give one value or one per map");
+  }
+  block_steps_.assign(blocks_.size(), 0);
+  for (size_t b = 0, m = 0; b < blocks_.size(); ++b) {
+    if (feedback_[b].value.defined()) block_steps_[b] = steps.size() == 1 ? steps[0] : steps[m++];
   }
   OptimizerConfig fc;
   fc.name = o_.feedback_optimizer;
@@ -175,15 +202,21 @@ void TargetPropRule::save_block_inputs(Network& net) {
   }
 }
 
-void TargetPropRule::feedback_step(Network& net) {
-  feedback_gradients(net, false);
-  std::vector<Param*> params;
-  for (auto* list : {&feedback_, &feedback_bias_}) {
-    for (auto& p : *list) {
-      if (p.value.defined()) params.push_back(&p);
+void TargetPropRule::feedback_updates(Network& net) {
+  const int most = *std::max_element(block_steps_.begin(), block_steps_.end());
+  std::vector<bool> train(blocks_.size());
+  for (int step = 0; step < most; ++step) {
+    std::vector<Param*> params;
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      train[b] = block_steps_[b] > step;
+      if (!train[b]) continue;
+      for (Param* p : {&feedback_[b], &feedback_bias_[b]}) {
+        if (p->value.defined()) params.push_back(p);
+      }
     }
+    feedback_gradients(net, false, train);
+    feedback_opt_->step(params);
   }
-  feedback_opt_->step(params);
 }
 
 LossResult TargetPropRule::train_step(Network& net, const Batch& batch, Optimizer& opt) {
@@ -191,21 +224,21 @@ LossResult TargetPropRule::train_step(Network& net, const Batch& batch, Optimize
   if (!result.finite) return result;  // the caller stops; nothing is updated
   save_block_inputs(net);             // the activations this batch's feedback training starts from
   opt.step(net.params());
-  for (int s = 0; s < o_.feedback_steps; ++s) feedback_step(net);
+  feedback_updates(net);
   return result;
 }
 
 void TargetPropRule::pretrain_step(Network& net, const Batch& batch) {
   net.forward(batch.x);
   save_block_inputs(net);
-  for (int s = 0; s < o_.feedback_steps; ++s) feedback_step(net);
+  feedback_updates(net);
 }
 
 std::vector<double> TargetPropRule::feedback_losses(Network& net, const Batch& batch) {
   net.forward(batch.x);
   save_block_inputs(net);
   rng_ = &log_rng_;
-  std::vector<double> losses = feedback_gradients(net, true);
+  std::vector<double> losses = feedback_gradients(net, true, std::vector<bool>(blocks_.size(), true));
   rng_ = &noise_rng_;
   return losses;
 }

@@ -64,9 +64,9 @@ class TargetPropRule : public LearningRule {
   // The shape of Q_b for block b, or {} when block b has no feedback weights.
   virtual Shape feedback_shape(Network& net, size_t b) = 0;
   // Q_b's gradient of the feedback loss into feedback_[b].grad for every block
-  // with feedback, from the block inputs saved_in_ (the last forward pass).
-  // Returns the losses (mean per sample) when want_loss, else NaNs.
-  virtual std::vector<double> feedback_gradients(Network& net, bool want_loss) = 0;
+  // with feedback and train[b], from the block inputs saved_in_ (the last forward
+  // pass). Returns the losses (mean per sample) when want_loss, else NaNs.
+  virtual std::vector<double> feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) = 0;
   // Extra per-layer alignment rows (ddtp: the angle to the Gauss-Newton target).
   virtual void extra_alignment(Network&, const Batch&, AlignmentLog&, int /*epoch*/, int /*batch_index*/) {}
 
@@ -84,13 +84,15 @@ class TargetPropRule : public LearningRule {
   void add_noise(Tensor& y, const Tensor* x);
   // Copies every block's input (h_{b-1}) of the last forward pass into saved_in_.
   void save_block_inputs(Network& net);
-  void feedback_step(Network& net);
+  // This batch's feedback updates: block b's feedback weights get block_steps_[b] optimizer steps.
+  void feedback_updates(Network& net);
 
   RuleOptions o_;
   std::vector<Block> blocks_;
   std::vector<Param> feedback_;   // per block; value undefined where the block has none
   std::vector<Param> feedback_bias_;  // per block: dtp's c_b, one per channel (feature) of h_{b-1}; else undefined
   std::vector<Tensor> saved_in_;  // per block: its input h_{b-1} from the last forward pass
+  std::vector<int> block_steps_;  // per block: feedback updates per batch (0 where it has no feedback weights)
   std::unique_ptr<Optimizer> feedback_opt_;
   Rng noise_rng_{1}, log_rng_{2};
   Rng* rng_ = &noise_rng_;  // log_alignment draws from its own stream, so logging never changes training
@@ -120,7 +122,7 @@ class DifferenceTargetProp : public LayerwiseTargetRule {
   void attach(Network& net, uint64_t seed) override;  // adds the inverse's bias c_b (zeros)
 
  protected:
-  std::vector<double> feedback_gradients(Network& net, bool want_loss) override;
+  std::vector<double> feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) override;
 };
 
 // L-DRL: Q_b learns J_G = J_f^T by
@@ -132,7 +134,7 @@ class LayerwiseDRL : public LayerwiseTargetRule {
   std::string name() const override { return "ldrl"; }
 
  protected:
-  std::vector<double> feedback_gradients(Network& net, bool want_loss) override;
+  std::vector<double> feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) override;
 };
 
 // DDTP-linear: every hidden block's target comes from the output directly,
@@ -155,7 +157,7 @@ class DirectDTP : public TargetPropRule {
 
  protected:
   Shape feedback_shape(Network& net, size_t b) override;
-  std::vector<double> feedback_gradients(Network& net, bool want_loss) override;
+  std::vector<double> feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) override;
   void extra_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) override;
   // d = e Q_b in h_b's shape.
   void direct_error(size_t b, const Tensor& e, Tensor& d);

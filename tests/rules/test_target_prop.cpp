@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "engine/tensor_ops.h"
 #include "engine/trainer.h"
@@ -246,13 +247,51 @@ TEST_CASE("ddtp's hidden target points close to the Gauss-Newton direction", "[r
   CHECK(step < 0.05);
 }
 
+TEST_CASE("--feedback-steps gives every feedback map its own number of updates per batch", "[rules][flags]") {
+  // Adam counts the steps each param took: the oracle for how often each Q moved.
+  const Batch batch = make_batch(kConvInput, 8, 7, 5);
+  auto feedback_steps = [&](const std::string& rule_name, std::vector<int> steps) {
+    RuleOptions o;
+    o.feedback_steps = steps;
+    Network net(kConvSpec, kConvInput, 6);
+    auto rule = make_rule(rule_name, o);
+    rule->attach(net, 3);
+    rule->pretrain_step(net, batch);
+    return rule->own_optimizers().at(0).second->state().steps;
+  };
+  using Steps = std::map<std::string, int64_t>;
+  // ldrl and dtp: one map per weight layer above the first (conv2, fc1, fc2 here)
+  CHECK(feedback_steps("ldrl", {3, 1, 2}) == Steps{{"conv2.feedback", 3}, {"fc1.feedback", 1}, {"fc2.feedback", 2}});
+  CHECK(feedback_steps("ldrl", {2}) == Steps{{"conv2.feedback", 2}, {"fc1.feedback", 2}, {"fc2.feedback", 2}});
+  CHECK(feedback_steps("dtp", {1, 4, 1}) == Steps{{"conv2.feedback", 1},       {"conv2.feedback_bias", 1},
+                                                 {"fc1.feedback", 4},         {"fc1.feedback_bias", 4},
+                                                 {"fc2.feedback", 1},         {"fc2.feedback_bias", 1}});
+  // ddtp: one map per hidden block
+  const Steps ddtp = feedback_steps("ddtp", {1, 2, 3});
+  CHECK(ddtp.size() == 3);
+  std::vector<int64_t> counts;
+  for (const auto& [name, n] : ddtp) counts.push_back(n);
+  CHECK(counts == std::vector<int64_t>{1, 2, 3});  // conv1, conv2, fc1 in name order, as bottom up
+
+  // a list of the wrong length names the maps
+  RuleOptions o;
+  o.feedback_steps = {1, 2};
+  Network net(kConvSpec, kConvInput, 6);
+  auto rule = make_rule("ldrl", o);
+  const std::string e = ml_test::error_of<std::invalid_argument>([&] { rule->attach(net, 3); });
+  CHECK(e.find("--feedback-steps 1,2: 2 values for 3 feedback maps (conv2, fc1, fc2)") != std::string::npos);
+  // config.json: one value stays a number (so earlier runs still resume), a list is a list
+  CHECK(rule->config()["feedback_steps"] == nlohmann::json::array({1, 2}));
+  CHECK(make_rule("ldrl", RuleOptions{})->config()["feedback_steps"] == 1);
+}
+
 TEST_CASE("target propagation's bad flags are one-line errors naming the flag", "[rules][flags]") {
   auto with = [](auto set) {
     RuleOptions o;
     set(o);
     return ml_test::error_of<std::invalid_argument>([&] { make_rule("dtp", o); });
   };
-  CHECK(with([](RuleOptions& o) { o.feedback_steps = 0; }).find("--feedback-steps 0") != std::string::npos);
+  CHECK(with([](RuleOptions& o) { o.feedback_steps = {0}; }).find("--feedback-steps 0") != std::string::npos);
   CHECK(with([](RuleOptions& o) { o.tp_noise = -1; }).find("--tp-noise -1") != std::string::npos);
   CHECK(with([](RuleOptions& o) { o.tp_eta_hat = 0; }).find("--tp-eta-hat 0") != std::string::npos);
   CHECK(with([](RuleOptions& o) { o.feedback_optimizer = "rmsprop"; }).find("--feedback-optimizer 'rmsprop'") !=
