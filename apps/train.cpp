@@ -49,6 +49,7 @@ Parsed parse(const std::vector<std::string>& arguments) {
   int pcn_cycles = ml::kPcnDefaultCycles;
   std::string pcn_size = "small";
   std::string rules, resume;
+  std::vector<int> feedback_steps;  // not the struct's {1}: cxxopts appends a given list to what is there
   for (const auto& n : ml::rule_names()) rules += (rules.empty() ? "" : ", ") + n;
 
   cxxopts::Options options("ml-train",
@@ -136,7 +137,7 @@ Parsed parse(const std::vector<std::string>& arguments) {
        cxxopts::value(c.rule_options.feedback_weight_decay)->default_value("0"))
     ("feedback-steps", "dtp, ddtp, ldrl: feedback updates per batch, for every feedback map, or comma-separated "
                        "one per map from the bottom up (ldrl on the seed LeNet: conv2,fc1,fc2)",
-       cxxopts::value(c.rule_options.feedback_steps)->default_value("1"))
+       cxxopts::value(feedback_steps)->default_value("1"))
     ("feedback-pretrain-epochs", "dtp, ddtp, ldrl: feedback-only passes over the training set before epoch 1",
        cxxopts::value(c.rule_options.feedback_pretrain_epochs)->default_value("1"))
     ("conv1", "first-layer embedding: learned (trained like any layer), gabor, dog, random (the default init), "
@@ -191,6 +192,7 @@ Parsed parse(const std::vector<std::string>& arguments) {
     if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
     c.progress = !args.count("no-progress");
     c.conv1.freeze = args.count("freeze-conv1") > 0;
+    c.rule_options.feedback_steps = feedback_steps;
     c.out = resume.empty() ? c.out : resume;
     if (c.arch == "pcn") {
       c.arch = ml::pcn_arch(pcn_size, pcn_cycles);  // the spec, cycles included, is what config.json records

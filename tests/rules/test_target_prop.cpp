@@ -14,6 +14,9 @@
 #include "kernels/noise/noise.h"
 #include "rules/target_prop.h"
 #include "engine_test_util.h"
+#include "engine/ml_train_cli.h"
+#include "synthetic_idx.h"
+#include "test_util.h"
 #include "synthetic_train.h"
 
 using namespace ml;
@@ -283,6 +286,26 @@ TEST_CASE("--feedback-steps gives every feedback map its own number of updates p
   // config.json: one value stays a number (so earlier runs still resume), a list is a list
   CHECK(rule->config()["feedback_steps"] == nlohmann::json::array({1, 2}));
   CHECK(make_rule("ldrl", RuleOptions{})->config()["feedback_steps"] == 1);
+}
+
+TEST_CASE("ml-train --feedback-steps: one value or one per map, into config.json", "[rules][flags][cli]") {
+  ml_test::TempDir dir("feedback-steps");
+  const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 100, 50);
+  const std::string base = "--rule ldrl --data mnist --data-dir " + data +
+                           " --arch flatten-fc16-relu-fc12-relu-fc10 --epochs 1 --batch 50 --device cpu --no-progress";
+  auto steps_in_config = [&](const std::string& flag, const std::string& run) {
+    auto [code, err] = ml_test::run_ml_train(base + " " + flag + " --out " + dir.file(run), dir.file(run + ".err"));
+    INFO(err);
+    REQUIRE(code == 0);
+    return nlohmann::json::parse(ml_test::slurp(dir.path / run / "config.json"))["rule_config"]["feedback_steps"];
+  };
+  CHECK(steps_in_config("", "default") == 1);
+  CHECK(steps_in_config("--feedback-steps 4", "one") == 4);
+  CHECK(steps_in_config("--feedback-steps 3,1", "list") == nlohmann::json::array({3, 1}));
+  auto [code, err] = ml_test::run_ml_train(base + " --feedback-steps 3,1,2 --out " + dir.file("bad"), dir.file("bad.err"));
+  CHECK(code == 1);
+  CHECK_THAT(err, Catch::Contains("--feedback-steps 3,1,2: 3 values for 2 feedback maps (fc2, fc3)"));
+  CHECK_FALSE(std::filesystem::exists(dir.path / "bad"));
 }
 
 TEST_CASE("target propagation's bad flags are one-line errors naming the flag", "[rules][flags]") {
