@@ -49,7 +49,9 @@ Parsed parse(const std::vector<std::string>& arguments) {
   int pcn_cycles = ml::kPcnDefaultCycles;
   std::string pcn_size = "small";
   std::string rules, resume;
-  std::vector<int> feedback_steps;  // not the struct's {1}: cxxopts appends a given list to what is there
+  // not the struct's defaults: cxxopts appends a given list to what is there
+  std::vector<int> feedback_steps;
+  std::vector<float> feedback_lr;
   for (const auto& n : ml::rule_names()) rules += (rules.empty() ? "" : ", ") + n;
 
   cxxopts::Options options("ml-train",
@@ -129,8 +131,9 @@ Parsed parse(const std::vector<std::string>& arguments) {
        cxxopts::value(c.rule_options.tp_eta_hat)->default_value("0.06"))
     ("tp-noise", "dtp, ddtp, ldrl: sigma of the feedback losses' Gaussian noise",
        cxxopts::value(c.rule_options.tp_noise)->default_value("0.09"))
-    ("feedback-lr", "dtp, ddtp, ldrl: learning rate of the feedback weights",
-       cxxopts::value(c.rule_options.feedback_lr)->default_value("0.00016"))
+    ("feedback-lr", "dtp, ddtp, ldrl: learning rate of the feedback weights, for every feedback map, or "
+                    "comma-separated one per map from the bottom up",
+       cxxopts::value(feedback_lr)->default_value("0.00016"))
     ("feedback-optimizer", "dtp, ddtp, ldrl: sgd (momentum 0.9) or adam, for the feedback weights",
        cxxopts::value(c.rule_options.feedback_optimizer)->default_value("adam"))
     ("feedback-weight-decay", "dtp, ddtp, ldrl: L2 weight decay on the feedback weights",
@@ -193,6 +196,7 @@ Parsed parse(const std::vector<std::string>& arguments) {
     c.progress = !args.count("no-progress");
     c.conv1.freeze = args.count("freeze-conv1") > 0;
     c.rule_options.feedback_steps = feedback_steps;
+    c.rule_options.feedback_lr = feedback_lr;
     c.out = resume.empty() ? c.out : resume;
     if (c.arch == "pcn") {
       c.arch = ml::pcn_arch(pcn_size, pcn_cycles);  // the spec, cycles included, is what config.json records

@@ -34,7 +34,8 @@ struct RuleOptions {
   // target propagation (dtp, ddtp, ldrl); defaults: REFERENCES.md "Target propagation"
   float tp_eta_hat = 0.06f;     // output target t_L = h_L - eta_hat * dl/dh_L (per sample)
   float tp_noise = 0.09f;       // sigma of the feedback losses' Gaussian noise
-  float feedback_lr = 1.6e-4f;  // learning rate of the feedback weights Q
+  // learning rate of the feedback weights Q: one for every feedback map, or one per map from the bottom up
+  std::vector<float> feedback_lr = {1.6e-4f};
   std::string feedback_optimizer = "adam";  // sgd | adam, for the feedback weights
   float feedback_weight_decay = 0.0f;       // L2 on Q (for ddtp: the regulariser of the DRL)
   // feedback updates per batch: one value for every feedback map, or one per map from the bottom up

@@ -26,10 +26,17 @@ std::string flag_value(float v) {
   return buf;
 }
 
-std::string steps_text(const std::vector<int>& steps) {
+template <typename T>
+std::string list_text(const std::vector<T>& values) {
   std::string t;
-  for (int s : steps) t += (t.empty() ? "" : ",") + std::to_string(s);
+  for (T v : values) t += (t.empty() ? "" : ",") + flag_value(static_cast<float>(v));
   return t;
+}
+
+// A per-map flag in config.json: one value stays a number (as before lists were allowed).
+template <typename T>
+nlohmann::json per_map_json(const std::vector<T>& values) {
+  return values.size() == 1 ? nlohmann::json(values[0]) : nlohmann::json(values);
 }
 
 // Stride and padding of a conv layer, read back from its spec token conv<K>k<R>[s<S>][p<P>].
@@ -47,7 +54,10 @@ void conv_stride_pad(const std::string& token, int& stride, int& pad) {
 TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
   if (!(o.tp_eta_hat > 0.0f)) throw std::invalid_argument("--tp-eta-hat " + flag_value(o.tp_eta_hat) + ": must be > 0");
   if (!(o.tp_noise > 0.0f)) throw std::invalid_argument("--tp-noise " + flag_value(o.tp_noise) + ": must be > 0");
-  if (!(o.feedback_lr > 0.0f)) throw std::invalid_argument("--feedback-lr " + flag_value(o.feedback_lr) + ": must be > 0");
+  if (o.feedback_lr.empty()) throw std::invalid_argument("--feedback-lr: no value");
+  for (float lr : o.feedback_lr) {
+    if (!(lr > 0.0f)) throw std::invalid_argument("--feedback-lr " + list_text(o.feedback_lr) + ": every value must be > 0");
+  }
   if (o.feedback_optimizer != "sgd" && o.feedback_optimizer != "adam") {
     throw std::invalid_argument("--feedback-optimizer '" + o.feedback_optimizer + "': must be sgd or adam");
   }
@@ -56,7 +66,7 @@ TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
   }
   if (o.feedback_steps.empty()) throw std::invalid_argument("--feedback-steps: no value");
   for (int s : o.feedback_steps) {
-    if (s < 1) throw std::invalid_argument("--feedback-steps " + steps_text(o.feedback_steps) + ": every value must be >= 1");
+    if (s < 1) throw std::invalid_argument("--feedback-steps " + list_text(o.feedback_steps) + ": every value must be >= 1");
   }
   if (o.feedback_pretrain_epochs < 0) {
     throw std::invalid_argument("--feedback-pretrain-epochs " + std::to_string(o.feedback_pretrain_epochs) +
@@ -67,11 +77,10 @@ TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
 nlohmann::json TargetPropRule::config() const {
   return {{"tp_eta_hat", o_.tp_eta_hat},
           {"tp_noise", o_.tp_noise},
-          {"feedback_lr", o_.feedback_lr},
+          {"feedback_lr", per_map_json(o_.feedback_lr)},
           {"feedback_optimizer", o_.feedback_optimizer},
           {"feedback_weight_decay", o_.feedback_weight_decay},
-          {"feedback_steps", o_.feedback_steps.size() == 1 ? nlohmann::json(o_.feedback_steps[0])
-                                                            : nlohmann::json(o_.feedback_steps)},
+          {"feedback_steps", per_map_json(o_.feedback_steps)},
           {"feedback_pretrain_epochs", o_.feedback_pretrain_epochs},
           {"feedback_init", "uniform(+-1/sqrt(fan_in of Q))"}};
 }
@@ -108,27 +117,28 @@ void TargetPropRule::attach(Network& net, uint64_t seed) {
     feedback_[b].value = random_uniform(s, -bound, bound, block_rng, net.device());
     feedback_[b].grad = Tensor(s, net.device());
   }
-  // Feedback steps per block, from the flag's one value or its one value per map.
+  // Feedback steps and rates per block, from each flag's one value or its one value per map.
+  std::vector<size_t> map_blocks;
   std::string maps;
-  size_t num_maps = 0;
   for (size_t b = 0; b < blocks_.size(); ++b) {
     if (!feedback_[b].value.defined()) continue;
+    map_blocks.push_back(b);
     maps += (maps.empty() ? "" : ", ") + net.layer(blocks_[b].first).name();
-    ++num_maps;
   }
-  const std::vector<int>& steps = o_.feedback_steps;
-  if (steps.size() != 1 && steps.size() != num_maps) {
-    throw std::invalid_argument("--feedback-steps " + steps_text(steps) + ": " + std::to_string(steps.size()) +
-                                " values for " + std::to_string(num_maps) + " feedback maps (" + maps +
-                                "); give one value or one per map");
-  }
-  block_steps_.assign(blocks_.size(), 0);
-  for (size_t b = 0, m = 0; b < blocks_.size(); ++b) {
-    if (feedback_[b].value.defined()) block_steps_[b] = steps.size() == 1 ? steps[0] : steps[m++];
-  }
+  auto per_block = [&](const std::string& flag, const auto& values, auto& out) {
+    if (values.size() != 1 && values.size() != map_blocks.size()) {
+      throw std::invalid_argument(flag + " " + list_text(values) + ": " + std::to_string(values.size()) +
+                                  " values for " + std::to_string(map_blocks.size()) + " feedback maps (" + maps +
+                                  "); give one value or one per map");
+    }
+    out.assign(blocks_.size(), 0);
+    for (size_t m = 0; m < map_blocks.size(); ++m) out[map_blocks[m]] = values[values.size() == 1 ? 0 : m];
+  };
+  per_block("--feedback-steps", o_.feedback_steps, block_steps_);
+  per_block("--feedback-lr", o_.feedback_lr, block_lr_);
   OptimizerConfig fc;
   fc.name = o_.feedback_optimizer;
-  fc.lr = o_.feedback_lr;
+  fc.lr = o_.feedback_lr[0];  // set per block before each step
   fc.momentum = 0.9f;
   fc.weight_decay = o_.feedback_weight_decay;
   feedback_opt_ = make_optimizer(fc);
@@ -206,16 +216,17 @@ void TargetPropRule::feedback_updates(Network& net) {
   const int most = *std::max_element(block_steps_.begin(), block_steps_.end());
   std::vector<bool> train(blocks_.size());
   for (int step = 0; step < most; ++step) {
-    std::vector<Param*> params;
+    for (size_t b = 0; b < blocks_.size(); ++b) train[b] = block_steps_[b] > step;
+    feedback_gradients(net, false, train);
     for (size_t b = 0; b < blocks_.size(); ++b) {
-      train[b] = block_steps_[b] > step;
       if (!train[b]) continue;
+      std::vector<Param*> params;
       for (Param* p : {&feedback_[b], &feedback_bias_[b]}) {
         if (p->value.defined()) params.push_back(p);
       }
+      feedback_opt_->set_lr(block_lr_[b]);
+      feedback_opt_->step(params);
     }
-    feedback_gradients(net, false, train);
-    feedback_opt_->step(params);
   }
 }
 

@@ -93,6 +93,7 @@ class TargetPropRule : public LearningRule {
   std::vector<Param> feedback_bias_;  // per block: dtp's c_b, one per channel (feature) of h_{b-1}; else undefined
   std::vector<Tensor> saved_in_;  // per block: its input h_{b-1} from the last forward pass
   std::vector<int> block_steps_;  // per block: feedback updates per batch (0 where it has no feedback weights)
+  std::vector<float> block_lr_;   // per block: the feedback weights' learning rate
   std::unique_ptr<Optimizer> feedback_opt_;
   Rng noise_rng_{1}, log_rng_{2};
   Rng* rng_ = &noise_rng_;  // log_alignment draws from its own stream, so logging never changes training

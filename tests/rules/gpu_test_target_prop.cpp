@@ -48,7 +48,7 @@ TEST_CASE("each target-propagation rule's update on CUDA matches the CPU", "[gpu
   const Shape in = {2, 11, 11};
   RuleOptions o;
   o.feedback_optimizer = "sgd";  // Adam's normalised first step would magnify rounding in near-zero gradients
-  o.feedback_lr = 1e-3f;
+  o.feedback_lr = {1e-3f};
   for (const std::string name : {"dtp", "ddtp", "ldrl"}) {
     Network cpu(spec, in, 3, Device::CPU), gpu(spec, in, 3, Device::CUDA);
     auto rule_cpu = make_rule(name, o), rule_gpu = make_rule(name, o);

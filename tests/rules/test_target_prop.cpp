@@ -154,7 +154,7 @@ TEST_CASE("dtp's reconstruction loss falls during feedback pre-training", "[rule
   const char* spec = "flatten-fc24-relu-fc24-relu-fc5";
   const Shape in = {1, 4, 4};
   RuleOptions o;
-  o.feedback_lr = 3e-3f;
+  o.feedback_lr = {3e-3f};
   Network net(spec, in, 5);
   auto rule = make_rule("dtp", o);
   rule->attach(net, 2);
@@ -176,7 +176,7 @@ TEST_CASE("ddtp's difference reconstruction loss falls to its floor during pre-t
   const char* spec = "flatten-fc24-relu-fc5";
   const Shape in = {1, 4, 4};
   RuleOptions o;
-  o.feedback_lr = 3e-3f;
+  o.feedback_lr = {3e-3f};
   Network net(spec, in, 5);
   auto rule = make_rule("ddtp", o);
   rule->attach(net, 2);
@@ -193,7 +193,7 @@ TEST_CASE("ddtp's difference reconstruction loss falls to its floor during pre-t
 
 TEST_CASE("ldrl's updates approach backprop's from noise alone, conv layers included", "[rules][ldrl]") {
   RuleOptions o;
-  o.feedback_lr = 3e-3f;
+  o.feedback_lr = {3e-3f};
   Network net(kConvSpec, kConvInput, 6);
   auto rule = make_rule("ldrl", o);
   rule->attach(net, 3);
@@ -227,7 +227,7 @@ TEST_CASE("ddtp's hidden target points close to the Gauss-Newton direction", "[r
   const char* spec = "fc16-relu-fc4";
   const Shape in = {6};
   RuleOptions o;
-  o.feedback_lr = 3e-3f;
+  o.feedback_lr = {3e-3f};
   o.tp_eta_hat = 1e-3f;
   o.tp_noise = 0.05f;
   Network net(spec, in, 8);
@@ -250,7 +250,7 @@ TEST_CASE("ddtp's hidden target points close to the Gauss-Newton direction", "[r
   CHECK(step < 0.05);
 }
 
-TEST_CASE("--feedback-steps gives every feedback map its own number of updates per batch", "[rules][flags]") {
+TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map or one per map", "[rules][flags]") {
   // Adam counts the steps each param took: the oracle for how often each Q moved.
   const Batch batch = make_batch(kConvInput, 8, 7, 5);
   auto feedback_steps = [&](const std::string& rule_name, std::vector<int> steps) {
@@ -275,6 +275,37 @@ TEST_CASE("--feedback-steps gives every feedback map its own number of updates p
   std::vector<int64_t> counts;
   for (const auto& [name, n] : ddtp) counts.push_back(n);
   CHECK(counts == std::vector<int64_t>{1, 2, 3});  // conv1, conv2, fc1 in name order, as bottom up
+
+  // --feedback-lr per map: one SGD step moves each Q by its own rate times the same gradient
+  auto first_moves = [&](std::vector<float> lr) {
+    RuleOptions o;
+    o.feedback_optimizer = "sgd";
+    o.feedback_lr = lr;
+    Network net(kConvSpec, kConvInput, 6);
+    auto rule = make_rule("ldrl", o);
+    rule->attach(net, 3);
+    auto& r = tp(rule);
+    std::vector<std::vector<float>> before, moves;
+    for (size_t b = 1; b < r.num_blocks(); ++b) before.push_back(r.feedback(b).to_vector());
+    rule->pretrain_step(net, batch);
+    for (size_t b = 1; b < r.num_blocks(); ++b) {
+      std::vector<float> m = r.feedback(b).to_vector();
+      for (size_t i = 0; i < m.size(); ++i) m[i] -= before[b - 1][i];
+      moves.push_back(m);
+    }
+    return moves;
+  };
+  const auto same = first_moves({1e-3f}), own = first_moves({1e-3f, 4e-3f, 0.5e-3f});
+  const double ratio[] = {1.0, 4.0, 0.5};
+  for (size_t m = 0; m < 3; ++m) {
+    double num = 0, den = 0, err = 0;
+    for (size_t i = 0; i < same[m].size(); ++i) num += double(own[m][i]) * same[m][i], den += double(same[m][i]) * same[m][i];
+    for (size_t i = 0; i < same[m].size(); ++i) err = std::max(err, std::fabs(own[m][i] - ratio[m] * same[m][i]));
+    INFO("map " << m);
+    CHECK(den > 0);
+    CHECK(num / den == Approx(ratio[m]).epsilon(1e-3));
+    CHECK(err < 1e-3 * std::sqrt(den / same[m].size()) * ratio[m] * 10);
+  }
 
   // a list of the wrong length names the maps
   RuleOptions o;
@@ -302,6 +333,15 @@ TEST_CASE("ml-train --feedback-steps: one value or one per map, into config.json
   CHECK(steps_in_config("", "default") == 1);
   CHECK(steps_in_config("--feedback-steps 4", "one") == 4);
   CHECK(steps_in_config("--feedback-steps 3,1", "list") == nlohmann::json::array({3, 1}));
+  {
+    auto [code, err] = ml_test::run_ml_train(base + " --feedback-lr 0.001,0.0001 --out " + dir.file("lr"), dir.file("lr.err"));
+    INFO(err);
+    REQUIRE(code == 0);
+    const auto lr = nlohmann::json::parse(ml_test::slurp(dir.path / "lr" / "config.json"))["rule_config"]["feedback_lr"];
+    REQUIRE(lr.size() == 2);
+    CHECK(lr[0].get<double>() == Approx(0.001));
+    CHECK(lr[1].get<double>() == Approx(0.0001));
+  }
   auto [code, err] = ml_test::run_ml_train(base + " --feedback-steps 3,1,2 --out " + dir.file("bad"), dir.file("bad.err"));
   CHECK(code == 1);
   CHECK_THAT(err, Catch::Contains("--feedback-steps 3,1,2: 3 values for 2 feedback maps (fc2, fc3)"));
@@ -328,7 +368,7 @@ TEST_CASE("each target-propagation rule learns a small synthetic problem", "[rul
   const fs::path root = fs::temp_directory_path() / ("ml_test_tp_" + std::to_string(::getpid()));
   fs::remove_all(root);
   TrainConfig c = ml_test::synthetic_train_config(root);
-  c.rule_options.feedback_lr = 1e-3f;
+  c.rule_options.feedback_lr = {1e-3f};
   for (const std::string rule : {"dtp", "ddtp", "ldrl"}) {
     c.rule = rule;
     c.out = (root / rule).string();
