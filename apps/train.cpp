@@ -175,8 +175,12 @@ Parsed parse(const std::vector<std::string>& arguments) {
     ("no-progress", "no progress line on stderr")
     ("checkpoint-every", "also save the training state (train_state.safetensors) every N batches; it is saved at "
                          "every epoch's end anyway", cxxopts::value(c.checkpoint_every)->default_value("0"))
+    ("max-loss", "stop (as diverged: an error, the last good state kept) when a batch's mean train loss exceeds "
+                 "this (0: only when it becomes NaN or infinite; ln(classes) is chance)",
+       cxxopts::value(c.max_loss)->default_value("0"))
     ("resume", "continue the interrupted run in DIR from its last training state, bit for bit as if never "
-               "stopped; its settings come from DIR/config.json (other flags: only --no-progress, --checkpoint-every)",
+               "stopped; its settings come from DIR/config.json (other flags: only --no-progress, --checkpoint-every, "
+               "--max-loss)",
        cxxopts::value(resume), "DIR")
     ("h,help", "print this help");
   // clang-format on
@@ -237,7 +241,7 @@ ml::TrainConfig resume_config(const Parsed& now) {
   const auto arguments = config["command_line"].get<std::vector<std::string>>();
   const Parsed run = parse(arguments);
   if (!run.help.empty() || run.given.count("resume")) throw std::invalid_argument(file + ": bad \"command_line\"");
-  const std::set<std::string> free = {"resume", "no-progress", "checkpoint-every"};
+  const std::set<std::string> free = {"resume", "no-progress", "checkpoint-every", "max-loss"};
   for (const auto& [flag, value] : now.given) {
     if (free.count(flag)) continue;
     if (flag == "out") throw std::invalid_argument("--out: not with --resume (the run's directory is '" + dir + "')");
@@ -253,6 +257,7 @@ ml::TrainConfig resume_config(const Parsed& now) {
   c.resume = true;
   c.progress = now.config.progress;
   if (now.given.count("checkpoint-every")) c.checkpoint_every = now.config.checkpoint_every;
+  if (now.given.count("max-loss")) c.max_loss = now.config.max_loss;
   return c;
 }
 

@@ -85,6 +85,7 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
   const OptimizerConfig& o = c.optimizer;
   j["align_every"] = c.align_every;
   j["checkpoint_every"] = c.checkpoint_every;
+  j["max_loss"] = c.max_loss;
   j["command_line"] = c.command_line;
   j["estimator_stats"] = c.estimator_stats;
   j["optimizer"] = {{"name", o.name},
@@ -130,7 +131,9 @@ void check_same_run(const std::string& path, const nlohmann::json& now) {
     saved["optimizer"]["lr_schedule"] = "constant";
   // where the run lives, how often it saves, the GPU's description: free to differ
   for (const auto& [key, value] : now.items()) {
-    if (key == "out" || key == "checkpoint_every" || key == "device_description" || key == "cpu_threads") continue;
+    if (key == "out" || key == "checkpoint_every" || key == "max_loss" || key == "device_description" ||
+        key == "cpu_threads")
+      continue;
     if (!saved.contains(key) || saved[key] != value) {
       throw std::runtime_error(path + ": \"" + key + "\" is " + (saved.contains(key) ? saved[key].dump() : "missing") +
                                " there, " + value.dump() + " for the resumed run; --resume continues only the same run");
@@ -152,6 +155,7 @@ void validate(const TrainConfig& c) {
   if (c.align_every < 0) throw std::invalid_argument("--align-every " + std::to_string(c.align_every) + ": must be >= 0");
   if (c.checkpoint_every < 0)
     throw std::invalid_argument("--checkpoint-every " + std::to_string(c.checkpoint_every) + ": must be >= 0");
+  if (!(c.max_loss >= 0)) throw std::invalid_argument("--max-loss " + std::to_string(c.max_loss) + ": must be >= 0");
   if (c.estimator_stats < 0) {
     throw std::invalid_argument("--estimator-stats " + std::to_string(c.estimator_stats) + ": must be >= 0");
   }
@@ -298,6 +302,12 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
         // what led up to it is worth reading
         write_text_atomically((out / "alignment.csv").string(), alignment.csv());
         throw diverged("loss became " + std::string(std::isnan(r.loss_sum) ? "NaN" : "infinite"), epoch, b + 1);
+      }
+      if (c.max_loss > 0 && r.loss_sum / r.count > c.max_loss) {
+        write_text_atomically((out / "alignment.csv").string(), alignment.csv());
+        char what[96];
+        std::snprintf(what, sizeof what, "batch loss %.4g above --max-loss %g", r.loss_sum / r.count, c.max_loss);
+        throw diverged(what, epoch, b + 1);
       }
       progress.loss_sum += r.loss_sum;
       progress.correct += r.correct;

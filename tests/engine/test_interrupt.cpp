@@ -95,6 +95,36 @@ TEST_CASE("--resume: a finished run has nothing to do; conflicting flags and bad
   CHECK_THAT(err, Catch::Contains("no train_state.safetensors"));
 }
 
+TEST_CASE("--max-loss stops a run whose loss explodes before it overflows", "[resume][errors]") {
+  ml_test::TempDir dir("max-loss");
+  const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 1000, 200);
+  // the run of the test below, that overflows within its first epoch at lr 30
+  const std::string args = base_args(data) + " --lr 30 --momentum 0 --max-loss 10 --out " + dir.file("run");
+  auto [code, err] = ml_test::run_ml_train(args, dir.file("err"));
+  INFO(err);
+  REQUIRE(code == 1);
+  CHECK(lines(err) == 1);
+  CHECK_THAT(err, Catch::Contains(" above --max-loss 10 at epoch 1, batch "));
+  double loss = 0;
+  const size_t at = err.find("batch loss ");
+  REQUIRE(at != std::string::npos);
+  REQUIRE(std::sscanf(err.c_str() + at, "batch loss %lf", &loss) == 1);
+  CHECK(loss > 10);
+  CHECK(std::isfinite(loss));
+
+  // a healthy run under a ceiling it never reaches finishes, and --resume may change the ceiling
+  const std::string calm = base_args(data) + " --max-loss 100 --out " + dir.file("calm");
+  auto [calm_code, calm_err] = ml_test::run_ml_train(calm, dir.file("calm.err"));
+  INFO(calm_err);
+  CHECK(calm_code == 0);
+  auto [again_code, again_err] = ml_test::run_ml_train("--resume " + dir.file("calm") + " --max-loss 50", dir.file("again.err"));
+  INFO(again_err);
+  CHECK(again_code == 0);
+  CHECK_THAT(again_err, Catch::Contains("nothing to resume"));
+  CHECK_THAT(ml_test::run_ml_train(base_args(data) + " --max-loss -1 --out " + dir.file("bad"), dir.file("bad.err")).second,
+             Catch::Contains("--max-loss -1"));
+}
+
 TEST_CASE("divergence: the epoch and batch are named and the last good state stays loadable", "[resume][errors]") {
   ml_test::TempDir dir("diverge");
   const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 1000, 200);
