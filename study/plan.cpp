@@ -30,6 +30,10 @@ std::string fnv1a_hex(const std::string& s) {
 
 }  // namespace
 
+// A batch loss 40x chance (ln 10): a run that far gone does not come back at the study's rates (ldrl
+// and weight mirror at 0.003 climbed to 1e6-1e30 and trained on for hours); it stops and counts as diverged.
+const char* const kStudyMaxLoss = "100";
+
 std::string rule_flags(const std::string& rule, bool quick) {
   // bptt trains the deep predictive coding network, every other rule the seed LeNet.
   const std::string arch = rule == "bptt" ? " --arch pcn" : " --arch lenet";
@@ -135,7 +139,7 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
                           (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) +
                           " --epochs " + std::to_string(c.epochs) + " --limit " + std::to_string(c.limit) +
                           " --seed " + std::to_string(s) + " --align-every " + std::to_string(align_every) +
-                          " --device " + c.device + " --no-progress --out " + d;
+                          " --device " + c.device + " --max-loss " + kStudyMaxLoss + " --no-progress --out " + d;
       // A run that diverged keeps its last good checkpoint and still gets recorded.
       std::string rec = quote(bin + "ml-record") + " " + quote(j.dir + "/model.safetensors") +
                         (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " +

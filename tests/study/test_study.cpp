@@ -108,6 +108,7 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   CHECK(jobs[0].name == "bp-s1");
   CHECK(jobs[3].name == "fa-s2");
   CHECK_THAT(jobs[1].command, Contains("--rule fa --lr 0.001"));
+  CHECK_THAT(jobs[1].command, Contains(" --max-loss 100 "));  // a blown-up run stops instead of training on
   CHECK_THAT(jobs[0].command, Contains("'/tmp/some study/runs/bp-s1'"));
   CHECK(jobs[0].key != jobs[2].key);
   const std::string text = ml::plan_text(jobs);
