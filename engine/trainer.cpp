@@ -186,7 +186,11 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   }
   // The first layer's embedding: before the rule attaches, so its state sees the final conv1.
   const nlohmann::json conv1_info = apply_conv1_embedding(net, c.conv1, data.train, norm, c.seed);
+  const bool show_progress = c.progress && isatty(STDERR_FILENO);
+  // Some rules work before the first batch (weight mirror's mirror phase: minutes on a CPU).
+  if (show_progress) std::fprintf(stderr, "\rsetting up --rule %s ...", c.rule.c_str());
   rule->attach(net, c.seed);
+  if (show_progress) std::fprintf(stderr, "\r%*s\r", static_cast<int>(c.rule.size()) + 24, "");
 
   std::error_code ec;
   std::filesystem::create_directories(c.out, ec);
@@ -217,7 +221,6 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   DeviceData train_data(data.train, device), test_data(data.test, device);
   std::vector<int32_t> test_order(test_data.size());
   std::iota(test_order.begin(), test_order.end(), 0);
-  const bool show_progress = c.progress && isatty(STDERR_FILENO);
   const int n_train = train_data.size();
   const int batches = (n_train + c.batch - 1) / c.batch;
   // Feedback pre-training (target propagation): feedback-only passes before epoch 1, with
