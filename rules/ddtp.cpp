@@ -107,7 +107,8 @@ std::vector<std::vector<float>> DirectDTP::targets(Network& net, const Batch& ba
   return t;
 }
 
-std::vector<double> DirectDTP::feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) {
+std::vector<double> DirectDTP::feedback_gradients(Network& net, bool want_loss,
+                                                    const std::vector<bool>& train) {
   std::vector<double> losses(blocks_.size(), std::numeric_limits<double>::quiet_NaN());
   const size_t top = blocks_.size() - 1;
   const double s2 = static_cast<double>(o_.tp_noise) * o_.tp_noise;

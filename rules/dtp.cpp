@@ -35,7 +35,8 @@ void DifferenceTargetProp::attach(Network& net, uint64_t seed) {
   }
 }
 
-std::vector<double> DifferenceTargetProp::feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) {
+std::vector<double> DifferenceTargetProp::feedback_gradients(Network& net, bool want_loss,
+                                                    const std::vector<bool>& train) {
   std::vector<double> losses(blocks_.size(), std::numeric_limits<double>::quiet_NaN());
   for (size_t b = 1; b < blocks_.size(); ++b) {
     if (!train[b]) continue;

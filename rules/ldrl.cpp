@@ -16,7 +16,8 @@
 
 namespace ml {
 
-std::vector<double> LayerwiseDRL::feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) {
+std::vector<double> LayerwiseDRL::feedback_gradients(Network& net, bool want_loss,
+                                                    const std::vector<bool>& train) {
   std::vector<double> losses(blocks_.size(), std::numeric_limits<double>::quiet_NaN());
   const double s2 = static_cast<double>(o_.tp_noise) * o_.tp_noise;
   for (size_t b = 1; b < blocks_.size(); ++b) {

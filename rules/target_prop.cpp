@@ -56,7 +56,9 @@ TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
   if (!(o.tp_noise > 0.0f)) throw std::invalid_argument("--tp-noise " + flag_value(o.tp_noise) + ": must be > 0");
   if (o.feedback_lr.empty()) throw std::invalid_argument("--feedback-lr: no value");
   for (float lr : o.feedback_lr) {
-    if (!(lr > 0.0f)) throw std::invalid_argument("--feedback-lr " + list_text(o.feedback_lr) + ": every value must be > 0");
+    if (!(lr > 0.0f)) {
+      throw std::invalid_argument("--feedback-lr " + list_text(o.feedback_lr) + ": every value must be > 0");
+    }
   }
   if (o.feedback_optimizer != "sgd" && o.feedback_optimizer != "adam") {
     throw std::invalid_argument("--feedback-optimizer '" + o.feedback_optimizer + "': must be sgd or adam");
@@ -66,7 +68,9 @@ TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
   }
   if (o.feedback_steps.empty()) throw std::invalid_argument("--feedback-steps: no value");
   for (int s : o.feedback_steps) {
-    if (s < 1) throw std::invalid_argument("--feedback-steps " + list_text(o.feedback_steps) + ": every value must be >= 1");
+    if (s < 1) {
+      throw std::invalid_argument("--feedback-steps " + list_text(o.feedback_steps) + ": every value must be >= 1");
+    }
   }
   if (o.feedback_pretrain_epochs < 0) {
     throw std::invalid_argument("--feedback-pretrain-epochs " + std::to_string(o.feedback_pretrain_epochs) +

@@ -117,12 +117,13 @@ TEST_CASE("--max-loss stops a run whose loss explodes before it overflows", "[re
   auto [calm_code, calm_err] = ml_test::run_ml_train(calm, dir.file("calm.err"));
   INFO(calm_err);
   CHECK(calm_code == 0);
-  auto [again_code, again_err] = ml_test::run_ml_train("--resume " + dir.file("calm") + " --max-loss 50", dir.file("again.err"));
+  auto [again_code, again_err] =
+      ml_test::run_ml_train("--resume " + dir.file("calm") + " --max-loss 50", dir.file("again.err"));
   INFO(again_err);
   CHECK(again_code == 0);
   CHECK_THAT(again_err, Catch::Contains("nothing to resume"));
-  CHECK_THAT(ml_test::run_ml_train(base_args(data) + " --max-loss -1 --out " + dir.file("bad"), dir.file("bad.err")).second,
-             Catch::Contains("--max-loss -1"));
+  const std::string bad = base_args(data) + " --max-loss -1 --out " + dir.file("bad");
+  CHECK_THAT(ml_test::run_ml_train(bad, dir.file("bad.err")).second, Catch::Contains("--max-loss -1"));
 }
 
 TEST_CASE("divergence: the epoch and batch are named and the last good state stays loadable", "[resume][errors]") {

@@ -1,7 +1,8 @@
 // Target propagation (dtp, ddtp, ldrl): the noise op's statistics, exact
 // targets of an invertible linear net, identity with backprop when Q = W,
 // feedback losses that fall during pre-training, DDTP's targets against the
-// Gauss-Newton direction, bad flags, and each rule learning a synthetic problem.
+// Gauss-Newton direction, feedback steps and rates per map, bad flags, and
+// each rule learning a synthetic problem.
 #include <Eigen/Dense>
 
 #include <cmath>
@@ -299,12 +300,16 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
   const double ratio[] = {1.0, 4.0, 0.5};
   for (size_t m = 0; m < 3; ++m) {
     double num = 0, den = 0, err = 0;
-    for (size_t i = 0; i < same[m].size(); ++i) num += double(own[m][i]) * same[m][i], den += double(same[m][i]) * same[m][i];
-    for (size_t i = 0; i < same[m].size(); ++i) err = std::max(err, std::fabs(own[m][i] - ratio[m] * same[m][i]));
+    for (size_t i = 0; i < same[m].size(); ++i) {
+      num += double(own[m][i]) * same[m][i];
+      den += double(same[m][i]) * same[m][i];
+      err = std::max(err, std::fabs(own[m][i] - ratio[m] * same[m][i]));
+    }
+    const double rms = std::sqrt(den / same[m].size());
     INFO("map " << m);
     CHECK(den > 0);
-    CHECK(num / den == Approx(ratio[m]).epsilon(1e-3));
-    CHECK(err < 1e-3 * std::sqrt(den / same[m].size()) * ratio[m] * 10);
+    CHECK(num / den == Approx(ratio[m]).epsilon(1e-3));  // the least-squares ratio of the two moves
+    CHECK(err < 0.01 * ratio[m] * rms);                   // and every weight's own
   }
 
   // a list of the wrong length names the maps
@@ -319,7 +324,8 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
   CHECK(make_rule("ldrl", RuleOptions{})->config()["feedback_steps"] == 1);
 }
 
-TEST_CASE("ml-train --feedback-steps: one value or one per map, into config.json", "[rules][flags][cli]") {
+TEST_CASE("ml-train --feedback-steps, --feedback-lr: one value or one per map, into config.json",
+          "[rules][flags][cli]") {
   ml_test::TempDir dir("feedback-steps");
   const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 100, 50);
   const std::string base = "--rule ldrl --data mnist --data-dir " + data +
@@ -334,15 +340,18 @@ TEST_CASE("ml-train --feedback-steps: one value or one per map, into config.json
   CHECK(steps_in_config("--feedback-steps 4", "one") == 4);
   CHECK(steps_in_config("--feedback-steps 3,1", "list") == nlohmann::json::array({3, 1}));
   {
-    auto [code, err] = ml_test::run_ml_train(base + " --feedback-lr 0.001,0.0001 --out " + dir.file("lr"), dir.file("lr.err"));
+    auto [code, err] =
+        ml_test::run_ml_train(base + " --feedback-lr 0.001,0.0001 --out " + dir.file("lr"), dir.file("lr.err"));
     INFO(err);
     REQUIRE(code == 0);
-    const auto lr = nlohmann::json::parse(ml_test::slurp(dir.path / "lr" / "config.json"))["rule_config"]["feedback_lr"];
+    const auto config = nlohmann::json::parse(ml_test::slurp(dir.path / "lr" / "config.json"));
+    const auto& lr = config["rule_config"]["feedback_lr"];
     REQUIRE(lr.size() == 2);
     CHECK(lr[0].get<double>() == Approx(0.001));
     CHECK(lr[1].get<double>() == Approx(0.0001));
   }
-  auto [code, err] = ml_test::run_ml_train(base + " --feedback-steps 3,1,2 --out " + dir.file("bad"), dir.file("bad.err"));
+  auto [code, err] =
+      ml_test::run_ml_train(base + " --feedback-steps 3,1,2 --out " + dir.file("bad"), dir.file("bad.err"));
   CHECK(code == 1);
   CHECK_THAT(err, Catch::Contains("--feedback-steps 3,1,2: 3 values for 2 feedback maps (fc2, fc3)"));
   CHECK_FALSE(std::filesystem::exists(dir.path / "bad"));
