@@ -49,7 +49,7 @@ std::string rule_flags(const std::string& rule, bool quick) {
   if (rule == "fa" || rule == "dfa") return "--lr 0.001" + arch + cheaper;
   // Weight mirror: constant rates above 0.001 end in NaN; 0.002 lowered by a cosine, after a longer
   // mirror phase and with 553 probes a step for fc1, is its best 15-epoch setting (90.53% on seed 1,
-  // 90.33 over three; docs/RESULTS.md).
+  // 90.26 over five; docs/RESULTS.md).
   if (rule == "weight-mirror")
     return "--lr 0.002 --lr-schedule cosine --mirror-steps 5000 --mirror-fan-in-ratio 0.06" + arch + cheaper;
   // ldrl ends in NaN at 0.01 within 7 epochs; 0.002 lowered by a cosine is its best 15-epoch setting
