@@ -301,16 +301,17 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
       }
       optimizer->set_lr(scheduled_lr(schedule, c.optimizer.lr, epoch, b, c.epochs, batches));
       const LossResult r = rule->train_step(net, batch, *optimizer);
+      char blown_up[96] = "";
       if (!r.finite) {
+        std::snprintf(blown_up, sizeof blown_up, "loss became %s", std::isnan(r.loss_sum) ? "NaN" : "infinite");
+      } else if (c.max_loss > 0 && r.loss_sum / r.count > c.max_loss) {
+        std::snprintf(blown_up, sizeof blown_up, "batch loss %.4g above --max-loss %g", r.loss_sum / r.count,
+                      c.max_loss);
+      }
+      if (blown_up[0]) {
         // what led up to it is worth reading
         write_text_atomically((out / "alignment.csv").string(), alignment.csv());
-        throw diverged("loss became " + std::string(std::isnan(r.loss_sum) ? "NaN" : "infinite"), epoch, b + 1);
-      }
-      if (c.max_loss > 0 && r.loss_sum / r.count > c.max_loss) {
-        write_text_atomically((out / "alignment.csv").string(), alignment.csv());
-        char what[96];
-        std::snprintf(what, sizeof what, "batch loss %.4g above --max-loss %g", r.loss_sum / r.count, c.max_loss);
-        throw diverged(what, epoch, b + 1);
+        throw diverged(blown_up, epoch, b + 1);
       }
       progress.loss_sum += r.loss_sum;
       progress.correct += r.correct;
