@@ -82,6 +82,9 @@ Parsed parse(const std::vector<std::string>& arguments) {
     ("momentum", "SGD momentum", cxxopts::value(c.optimizer.momentum)->default_value("0.9"))
     ("weight-decay", "L2 weight decay (added to the gradient, as PyTorch)",
        cxxopts::value(c.optimizer.weight_decay)->default_value("0"))
+    ("clip-grad-norm", "scale the gradients down to this global L2 norm when they exceed it, before the update "
+                       "(PyTorch's clip_grad_norm_; 0: off)",
+       cxxopts::value(c.optimizer.clip_grad_norm)->default_value("0"))
     ("beta1", "Adam beta1", cxxopts::value(c.optimizer.beta1)->default_value("0.9"))
     ("beta2", "Adam beta2", cxxopts::value(c.optimizer.beta2)->default_value("0.999"))
     ("eps", "Adam epsilon", cxxopts::value(c.optimizer.eps)->default_value("1e-8"))

@@ -62,9 +62,9 @@ class StateMap {
 class Sgd : public Optimizer {
  public:
   explicit Sgd(const OptimizerConfig& c)
-      : Optimizer(c.lr), momentum_(c.momentum), weight_decay_(c.weight_decay), state_({"momentum"}) {}
+      : Optimizer(c.lr, c.clip_grad_norm), momentum_(c.momentum), weight_decay_(c.weight_decay), state_({"momentum"}) {}
   void step(const std::vector<Param*>& params) override {
-    const SgdConfig c{lr_, momentum_, weight_decay_};
+    const SgdConfig c{lr_, momentum_, weight_decay_, grad_scale(params)};
     for (Param* p : params) {
       if (p->frozen) continue;
       float* velocity = momentum_ != 0.0f ? state_.get(p, 0).data() : nullptr;
@@ -86,9 +86,10 @@ class Sgd : public Optimizer {
 
 class Adam : public Optimizer {
  public:
-  explicit Adam(const OptimizerConfig& c) : Optimizer(c.lr), config_(c), state_({"adam_m", "adam_v"}) {}
+  explicit Adam(const OptimizerConfig& c)
+      : Optimizer(c.lr, c.clip_grad_norm), config_(c), state_({"adam_m", "adam_v"}) {}
   void step(const std::vector<Param*>& params) override {
-    const AdamConfig c{lr_, config_.beta1, config_.beta2, config_.eps, config_.weight_decay};
+    const AdamConfig c{lr_, config_.beta1, config_.beta2, config_.eps, config_.weight_decay, grad_scale(params)};
     for (Param* p : params) {
       if (p->frozen) continue;
       float* m = state_.get(p, 0).data();
@@ -127,9 +128,26 @@ class Adam : public Optimizer {
 
 }  // namespace
 
+float Optimizer::grad_scale(const std::vector<Param*>& params) {
+  if (clip_grad_norm_ <= 0.0f) return 1.0f;
+  double sum = 0.0;
+  for (const Param* p : params) {
+    if (p->frozen) continue;
+    const size_t n = p->grad.numel();
+    sum += p->grad.device() == Device::CUDA ? sum_squares_cuda(p->grad.data(), n) : sum_squares_cpu(p->grad.data(), n);
+  }
+  last_grad_norm_ = std::sqrt(sum);
+  // PyTorch's epsilon: a norm at the threshold is left (almost) as it is
+  const double scale = clip_grad_norm_ / (last_grad_norm_ + 1e-6);
+  return scale < 1.0 ? static_cast<float>(scale) : 1.0f;
+}
+
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& c) {
   if (!(c.lr > 0.0f) || !std::isfinite(c.lr)) throw std::invalid_argument("--lr " + std::to_string(c.lr) + ": must be > 0");
   if (c.weight_decay < 0.0f) throw std::invalid_argument("--weight-decay: must be >= 0");
+  if (!(c.clip_grad_norm >= 0.0f) || !std::isfinite(c.clip_grad_norm)) {
+    throw std::invalid_argument("--clip-grad-norm " + std::to_string(c.clip_grad_norm) + ": must be >= 0 (0: off)");
+  }
   if (c.name == "sgd") {
     if (c.momentum < 0.0f || c.momentum >= 1.0f) {
       throw std::invalid_argument("--momentum " + std::to_string(c.momentum) + ": must be in [0, 1)");

@@ -20,6 +20,9 @@ struct OptimizerConfig {
   std::string lr_schedule = "constant";  // engine/lr_schedule.h; ml-train sets the rate before every batch
   float momentum = 0.9f;     // sgd
   float weight_decay = 0.0f;
+  // > 0: when the global L2 norm of the gradients stepped together exceeds it, they are
+  // scaled down to it before the update (PyTorch's clip_grad_norm_, weight decay added after).
+  float clip_grad_norm = 0.0f;
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // adam
 };
 
@@ -43,10 +46,18 @@ class Optimizer {
   // (a fresh optimizer knows no params yet); call before the first step.
   virtual void restore(const State& s) = 0;
   void set_lr(float lr) { lr_ = lr; }
+  // The global gradient norm of the last step (before clipping); 0 before the first
+  // or when clipping is off (it is only measured to clip).
+  double last_grad_norm() const { return last_grad_norm_; }
 
  protected:
-  explicit Optimizer(float lr) : lr_(lr) {}
+  Optimizer(float lr, float clip_grad_norm) : lr_(lr), clip_grad_norm_(clip_grad_norm) {}
+  // The factor every gradient of this step is multiplied by: 1, or clip / norm when
+  // the norm over the params that move exceeds clip.
+  float grad_scale(const std::vector<Param*>& params);
   float lr_;
+  float clip_grad_norm_;
+  double last_grad_norm_ = 0.0;
 };
 
 // Throws std::invalid_argument naming the value for an unknown name or a bad setting.

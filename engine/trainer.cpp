@@ -93,6 +93,7 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
                     {"lr_schedule", o.lr_schedule},
                     {"momentum", as_typed(o.momentum)},
                     {"weight_decay", as_typed(o.weight_decay)},
+                    {"clip_grad_norm", as_typed(o.clip_grad_norm)},
                     {"beta1", as_typed(o.beta1)},
                     {"beta2", as_typed(o.beta2)},
                     {"eps", as_typed(o.eps)}};
@@ -126,9 +127,11 @@ void check_same_run(const std::string& path, const nlohmann::json& now) {
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": not valid JSON: " + e.what());
   }
-  // runs started before --lr-schedule existed ran at a constant rate
-  if (saved.contains("optimizer") && saved["optimizer"].is_object() && !saved["optimizer"].contains("lr_schedule"))
-    saved["optimizer"]["lr_schedule"] = "constant";
+  // runs started before --lr-schedule and --clip-grad-norm existed ran at a constant rate, unclipped
+  if (saved.contains("optimizer") && saved["optimizer"].is_object()) {
+    if (!saved["optimizer"].contains("lr_schedule")) saved["optimizer"]["lr_schedule"] = "constant";
+    if (!saved["optimizer"].contains("clip_grad_norm")) saved["optimizer"]["clip_grad_norm"] = 0;
+  }
   // where the run lives, how often it saves, the GPU's description: free to differ
   for (const auto& [key, value] : now.items()) {
     if (key == "out" || key == "checkpoint_every" || key == "max_loss" || key == "device_description" ||

@@ -6,6 +6,10 @@
 //                       when momentum == 0, as on the CPU.
 //   adam_update_kernel  one element per thread, grid-stride; the bias corrections 1 - beta^t are
 //                       computed once on the host exactly as the CPU reference does.
+//   sum_squares_kernel  one block of 1024 threads: grid-stride partial sums in double, then a
+//                       fixed tree, so the result does not depend on timing (no atomics).
+//                       Used only under gradient-norm clipping; one block is enough for
+//                       the LeNet's 1.2M-value fc1 and keeps it deterministic without a second pass.
 // Elementwise and memory-bound: 256 threads per block, at most 65536 blocks.
 #include <algorithm>
 #include <cmath>
@@ -26,11 +30,11 @@ __global__ void sgd_update_kernel(float* __restrict__ w, float* __restrict__ vel
   for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
     if constexpr (kMomentum) {
-      const float v = c.momentum * velocity[i] + grad[i] + c.weight_decay * w[i];
+      const float v = c.momentum * velocity[i] + c.grad_scale * grad[i] + c.weight_decay * w[i];
       velocity[i] = v;
       w[i] -= c.lr * v;
     } else {
-      w[i] -= c.lr * (grad[i] + c.weight_decay * w[i]);
+      w[i] -= c.lr * (c.grad_scale * grad[i] + c.weight_decay * w[i]);
     }
   }
 }
@@ -40,7 +44,7 @@ __global__ void adam_update_kernel(float* __restrict__ w, float* __restrict__ m,
   for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += static_cast<size_t>(gridDim.x) * blockDim.x) {
     const float wi = w[i];
-    const float g = grad[i] + c.weight_decay * wi;
+    const float g = c.grad_scale * grad[i] + c.weight_decay * wi;
     const float mi = c.beta1 * m[i] + (1.0f - c.beta1) * g;
     const float vi = c.beta2 * v[i] + (1.0f - c.beta2) * g * g;
     m[i] = mi;
@@ -49,7 +53,33 @@ __global__ void adam_update_kernel(float* __restrict__ w, float* __restrict__ m,
   }
 }
 
+constexpr int kSumThreads = 1024;
+
+__global__ void sum_squares_kernel(const float* __restrict__ x, size_t n, double* __restrict__ out) {
+  __shared__ double partial[kSumThreads];
+  double sum = 0.0;
+  for (size_t i = threadIdx.x; i < n; i += kSumThreads) sum += static_cast<double>(x[i]) * x[i];
+  partial[threadIdx.x] = sum;
+  __syncthreads();
+  for (int half = kSumThreads / 2; half > 0; half /= 2) {
+    if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *out = partial[0];
+}
+
 }  // namespace
+
+double sum_squares_cuda(const float* x, size_t n) {
+  if (n == 0) return 0.0;
+  static double* result = nullptr;  // allocated once: no allocation in the batch loop
+  if (result == nullptr) CUDA_CHECK(cudaMalloc(&result, sizeof(double)));
+  sum_squares_kernel<<<1, kSumThreads>>>(x, n, result);
+  CUDA_CHECK_LAUNCH();
+  double host = 0.0;
+  CUDA_CHECK(cudaMemcpy(&host, result, sizeof(double), cudaMemcpyDeviceToHost));
+  return host;
+}
 
 void sgd_update_cuda(float* w, float* velocity, const float* grad, size_t n, const SgdConfig& c) {
   if (n == 0) return;

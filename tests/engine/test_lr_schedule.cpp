@@ -62,7 +62,7 @@ TEST_CASE("ml-train --lr-schedule: stored in config.json; a bad name writes noth
   CHECK_FALSE(std::filesystem::exists(dir.path / "bad"));
 }
 
-TEST_CASE("--resume of a run from before --lr-schedule: taken as constant", "[lr-schedule][resume]") {
+TEST_CASE("--resume of a run from before --lr-schedule: taken as constant (and unclipped)", "[lr-schedule][resume]") {
   ml_test::TempDir dir("lr-schedule-old");
   const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 200, 50);
   const std::string base = "--data mnist --data-dir " + data +
@@ -72,10 +72,11 @@ TEST_CASE("--resume of a run from before --lr-schedule: taken as constant", "[lr
     auto [code, err] = ml_test::run_ml_train(base + " --lr-schedule " + schedule + " --out " + run, dir.file("a.err"));
     INFO(err);
     REQUIRE(code == 0);
-    // config.json as an older ml-train wrote it: no lr_schedule
+    // config.json as an older ml-train wrote it: no lr_schedule, no clip_grad_norm
     const std::string config_path = run + "/config.json";
     nlohmann::json config = nlohmann::json::parse(ml_test::slurp(config_path));
     config["optimizer"].erase("lr_schedule");
+    config["optimizer"].erase("clip_grad_norm");
     std::ofstream(config_path) << config.dump(2);
     auto [resume_code, resume_err] = ml_test::run_ml_train("--resume " + run, dir.file("b.err"));
     INFO(schedule << ": " << resume_err);

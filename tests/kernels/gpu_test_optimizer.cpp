@@ -63,3 +63,24 @@ TEST_CASE("adam_update_cuda matches the CPU reference", "[gpu][optimizer]") {
     }
   }
 }
+
+// Gradient-norm clipping's two pieces: the sum of squares (double on both sides, summed in
+// another order: relative 1e-12) and an update with grad_scale != 1 (same tolerance as above).
+TEST_CASE("sum_squares_cuda and grad_scale match the CPU reference", "[gpu][optimizer][clip]") {
+  uint32_t seed = 300;
+  for (size_t n : {size_t{1}, size_t{1023}, size_t{9216} * 128 + 5}) {
+    INFO("n=" << n);
+    const auto x = random_vector(n, seed++);
+    const double ref = ml::sum_squares_cpu(x.data(), n);
+    CHECK(ml::sum_squares_cuda(on_gpu(x).data(), n) == Approx(ref).epsilon(1e-12));
+
+    ml::SgdConfig c{0.05f, 0.9f, 5e-4f};
+    c.grad_scale = 0.37f;
+    auto w = random_vector(n, seed++);
+    std::vector<float> vel(n, 0.0f);
+    Tensor gw = on_gpu(w), gvel = on_gpu(vel), gx = on_gpu(x);
+    ml::sgd_update_cpu(w.data(), vel.data(), x.data(), n, c);
+    ml::sgd_update_cuda(gw.data(), gvel.data(), gx.data(), n, c);
+    require_close(gw.to_vector(), w, 1e-5, 1e-5, "sgd w, grad_scale 0.37");
+  }
+}
