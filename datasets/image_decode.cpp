@@ -2,6 +2,7 @@
 // kMaxImagePixels before stb_image allocates the pixels it promises.
 #include "datasets/image_decode.h"
 
+#include <cctype>
 #include <climits>
 #include <cstdint>
 #include <memory>
@@ -67,11 +68,14 @@ void check_jpeg_huffman_tables(const std::string& bytes, const std::string& name
   }
 }
 
-// stb_image 2.27 copies a PNG's IDAT chunk into its (still unallocated) data
-// buffer even when the chunk is empty: memcpy(NULL, src, 0), undefined behaviour
-// (found by fuzz_image under UBSan). An empty IDAT before any image data is
-// refused here instead; it carries nothing.
-void check_png_empty_idat(const std::string& bytes, const std::string& name) {
+// stb_image 2.27 trusts a PNG's chunk lengths: it copies an IDAT chunk into its
+// (still unallocated) data buffer even when the chunk is empty, memcpy(NULL, src, 0),
+// undefined behaviour (found by fuzz_image under UBSan), and it grows that buffer to an
+// IDAT's claimed length before reading it, so a 200-byte file claiming a 2 GiB chunk
+// makes it allocate 2 GiB (found by fuzz_image: out of memory). Both are refused here:
+// an empty IDAT before any image data (it carries nothing), and any chunk longer than
+// the bytes left in the file.
+void check_png_chunks(const std::string& bytes, const std::string& name) {
   static const char kSignature[] = "\x89PNG\r\n\x1a\n";
   if (bytes.compare(0, 8, kSignature, 8) != 0) return;  // not a PNG
   auto u32 = [&](size_t i) {
@@ -79,14 +83,21 @@ void check_png_empty_idat(const std::string& bytes, const std::string& name) {
     for (size_t k = 0; k < 4; ++k) v = v << 8 | static_cast<uint8_t>(bytes[i + k]);
     return v;
   };
+  bool image_data = false;
   for (size_t i = 8; i + 8 <= bytes.size();) {
     const uint32_t length = u32(i);
-    const std::string type = bytes.substr(i + 4, 4);
-    if (type == "IDAT") {
-      if (length == 0) fail(name, "corrupt PNG: an empty IDAT chunk before the image data");
-      return;  // image data has started: stb has its buffer from here on
-    }
+    std::string type = bytes.substr(i + 4, 4);
     if (type == "IEND") return;
+    for (char& c : type)
+      if (!std::isalpha(static_cast<unsigned char>(c))) c = '?';  // the message stays one printable line
+    const size_t left = bytes.size() - (i + 8);
+    if (length > left)
+      fail(name, "corrupt PNG: a " + type + " chunk of " + std::to_string(length) + " bytes, " + std::to_string(left) +
+                     " left in the file");
+    if (type == "IDAT") {
+      if (length == 0 && !image_data) fail(name, "corrupt PNG: an empty IDAT chunk before the image data");
+      image_data = true;
+    }
     i += 12 + static_cast<size_t>(length);  // length, type, data, CRC
   }
 }
@@ -99,7 +110,7 @@ Header read_header(const std::string& bytes, const std::string& name) {
   // stb_image takes an int length
   if (bytes.size() > static_cast<size_t>(INT_MAX)) fail(name, "larger than 2 GiB, not an image file we read");
   check_jpeg_huffman_tables(bytes, name);
-  check_png_empty_idat(bytes, name);
+  check_png_chunks(bytes, name);
   Header hd;
   if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &hd.w,
                              &hd.h, &hd.channels))

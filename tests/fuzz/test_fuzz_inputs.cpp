@@ -78,3 +78,15 @@ TEST_CASE("regression: a JPEG Huffman table of more than 256 codes is refused be
     CHECK_THAT(msg, Catch::StartsWith("x.jpg: corrupt JPEG: a Huffman table of "));
   }
 }
+
+TEST_CASE("regression: a PNG chunk longer than the file is refused before stb_image allocates it", "[fuzz][image]") {
+  // 128 bytes whose second IDAT claims ~2.4 GB: stb_image 2.27 grew its buffer to that before reading
+  // (libFuzzer: out of memory, malloc(2147483648)).
+  const std::string bytes = slurp(fuzz_dir() / "regressions/fuzz_image/png-chunk-longer-than-file.png");
+  REQUIRE(bytes.size() == 128);
+  const std::string msg = ml_test::error_of<std::runtime_error>([&] { ml::decode_image(bytes, "x.png", 1); });
+  CHECK_THAT(msg, Catch::StartsWith("x.png: corrupt PNG: a ") && Catch::Contains(" left in the file"));
+  // the same file cut right after its last whole chunk before the bad one still decodes or fails cleanly
+  std::string good = bytes.substr(0, 8 + 25);  // signature + IHDR only: no image data
+  CHECK_THROWS_AS(ml::decode_image(good, "y.png", 1), std::runtime_error);
+}
