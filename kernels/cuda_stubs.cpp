@@ -49,7 +49,7 @@ ML_CUDA_STUB(void, log_softmax_nll_forward_cuda, float*, float*, const float*, c
 ML_CUDA_STUB(void, log_softmax_nll_backward_cuda, float*, const float*, const int32_t*, int, int, float)
 ML_CUDA_STUB(void, sgd_update_cuda, float*, float*, const float*, size_t, const SgdConfig&)
 ML_CUDA_STUB(void, adam_update_cuda, float*, float*, float*, const float*, size_t, const AdamConfig&, int)
-ML_CUDA_STUB(double, sum_squares_cuda, const float*, size_t)
+ML_CUDA_STUB(void, sum_squares_cuda, const float* const*, const size_t*, size_t, double*)
 ML_CUDA_STUB(void, gather_rows_cuda, float*, int32_t*, const float*, const int32_t*, const int32_t*, int, size_t)
 ML_CUDA_STUB(void, axpby_cuda, float*, const float*, float, float, size_t)
 ML_CUDA_STUB(void, sign_feedback_cuda, float*, const float*, const float*, float, size_t)

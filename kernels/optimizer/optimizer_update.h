@@ -25,6 +25,8 @@ void adam_update_cuda(float* w, float* m, float* v, const float* grad, size_t n,
 
 // The sum of x[i]^2 over n values, accumulated in double in a fixed order (deterministic).
 double sum_squares_cpu(const float* x, size_t n);
-double sum_squares_cuda(const float* x, size_t n);  // device pointer; waits for the result
+// The same for `count` device arrays at once: sums[k] = sum of arrays[k][i]^2 over sizes[k]
+// values. One kernel per array, one read-back of all the sums (a host wait per step, not per array).
+void sum_squares_cuda(const float* const* arrays, const size_t* sizes, size_t count, double* sums);
 
 }  // namespace ml

@@ -8,8 +8,9 @@
 //                       computed once on the host exactly as the CPU reference does.
 //   sum_squares_kernel  one block of 1024 threads: grid-stride partial sums in double, then a
 //                       fixed tree, so the result does not depend on timing (no atomics).
-//                       Used only under gradient-norm clipping; one block is enough for
-//                       the LeNet's 1.2M-value fc1 and keeps it deterministic without a second pass.
+//                       Used only under gradient-norm clipping, one launch per parameter into
+//                       its own slot and one read-back for all; one block is enough for the
+//                       LeNet's 1.2M-value fc1 and keeps it deterministic without a second pass.
 // Elementwise and memory-bound: 256 threads per block, at most 65536 blocks.
 #include <algorithm>
 #include <cmath>
@@ -70,15 +71,25 @@ __global__ void sum_squares_kernel(const float* __restrict__ x, size_t n, double
 
 }  // namespace
 
-double sum_squares_cuda(const float* x, size_t n) {
-  if (n == 0) return 0.0;
-  static double* result = nullptr;  // allocated once: no allocation in the batch loop
-  if (result == nullptr) CUDA_CHECK(cudaMalloc(&result, sizeof(double)));
-  sum_squares_kernel<<<1, kSumThreads>>>(x, n, result);
-  CUDA_CHECK_LAUNCH();
-  double host = 0.0;
-  CUDA_CHECK(cudaMemcpy(&host, result, sizeof(double), cudaMemcpyDeviceToHost));
-  return host;
+void sum_squares_cuda(const float* const* arrays, const size_t* sizes, size_t count, double* sums) {
+  if (count == 0) return;
+  // grown, never shrunk: after the first step there is no allocation in the batch loop
+  static double* results = nullptr;
+  static size_t capacity = 0;
+  if (count > capacity) {
+    if (results != nullptr) CUDA_CHECK(cudaFree(results));
+    CUDA_CHECK(cudaMalloc(&results, count * sizeof(double)));
+    capacity = count;
+  }
+  for (size_t k = 0; k < count; ++k) {
+    if (sizes[k] == 0) {
+      CUDA_CHECK(cudaMemsetAsync(results + k, 0, sizeof(double)));
+      continue;
+    }
+    sum_squares_kernel<<<1, kSumThreads>>>(arrays[k], sizes[k], results + k);
+    CUDA_CHECK_LAUNCH();
+  }
+  CUDA_CHECK(cudaMemcpy(sums, results, count * sizeof(double), cudaMemcpyDeviceToHost));
 }
 
 void sgd_update_cuda(float* w, float* velocity, const float* grad, size_t n, const SgdConfig& c) {

@@ -72,7 +72,13 @@ TEST_CASE("sum_squares_cuda and grad_scale match the CPU reference", "[gpu][opti
     INFO("n=" << n);
     const auto x = random_vector(n, seed++);
     const double ref = ml::sum_squares_cpu(x.data(), n);
-    CHECK(ml::sum_squares_cuda(on_gpu(x).data(), n) == Approx(ref).epsilon(1e-12));
+    const Tensor gx_sum = on_gpu(x);
+    const float* arrays[] = {gx_sum.data(), gx_sum.data()};
+    const size_t sizes[] = {n, 0};
+    double sums[] = {-1.0, -1.0};
+    ml::sum_squares_cuda(arrays, sizes, 2, sums);
+    CHECK(sums[0] == Approx(ref).epsilon(1e-12));
+    CHECK(sums[1] == 0.0);
 
     ml::SgdConfig c{0.05f, 0.9f, 5e-4f};
     c.grad_scale = 0.37f;
