@@ -52,6 +52,8 @@ Parsed parse(const std::vector<std::string>& arguments) {
   // not the struct's defaults: cxxopts appends a given list to what is there
   std::vector<int> feedback_steps;
   std::vector<float> feedback_lr;
+  std::vector<float> mirror_lr, mirror_decay;
+  std::vector<int> mirror_samples;
   for (const auto& n : ml::rule_names()) rules += (rules.empty() ? "" : ", ") + n;
 
   cxxopts::Options options("ml-train",
@@ -100,14 +102,15 @@ Parsed parse(const std::vector<std::string>& arguments) {
        cxxopts::value(c.rule_options.feedback_magnitude)->default_value("uniform"))
     ("kp-decay", "kolen-pollack: weight decay lambda on W and B (B - W shrinks by 1 - lr*lambda per step)",
        cxxopts::value(c.rule_options.kp_decay)->default_value("0.001"))
-    ("mirror-lr", "weight-mirror: eta_B (B -> (mirror-lr / mirror-decay) W)",
-       cxxopts::value(c.rule_options.mirror_lr)->default_value("0.001"))
-    ("mirror-decay", "weight-mirror: lambda_B, B's decay per mirror step",
-       cxxopts::value(c.rule_options.mirror_decay)->default_value("0.001"))
+    ("mirror-lr", "weight-mirror: eta_B (B -> (mirror-lr / mirror-decay) W); one value, or comma-separated, one "
+                  "per layer with a feedback weight from the bottom up (as --mirror-decay, --mirror-samples)",
+       cxxopts::value(mirror_lr)->default_value("0.001"))
+    ("mirror-decay", "weight-mirror: lambda_B, B's decay per mirror step (B averages W over ~1/lambda_B steps)",
+       cxxopts::value(mirror_decay)->default_value("0.001"))
     ("mirror-noise", "weight-mirror: probe amplitude, x ~ a * U(-0.5, 0.5)",
        cxxopts::value(c.rule_options.mirror_noise)->default_value("0.1"))
     ("mirror-samples", "weight-mirror: probe samples per batch",
-       cxxopts::value(c.rule_options.mirror_samples)->default_value("32"))
+       cxxopts::value(mirror_samples)->default_value("32"))
     ("mirror-fan-in-ratio", "weight-mirror: at least this many probe input/output pairs per layer and step, as a "
                             "multiple of the layer's fan-in (a conv layer's output positions count as pairs)",
        cxxopts::value(c.rule_options.mirror_fan_in_ratio)->default_value("0"))
@@ -204,6 +207,9 @@ Parsed parse(const std::vector<std::string>& arguments) {
     c.conv1.freeze = args.count("freeze-conv1") > 0;
     c.rule_options.feedback_steps = feedback_steps;
     c.rule_options.feedback_lr = feedback_lr;
+    c.rule_options.mirror_lr = mirror_lr;
+    c.rule_options.mirror_decay = mirror_decay;
+    c.rule_options.mirror_samples = mirror_samples;
     c.out = resume.empty() ? c.out : resume;
     if (c.arch == "pcn") {
       c.arch = ml::pcn_arch(pcn_size, pcn_cycles);  // the spec, cycles included, is what config.json records

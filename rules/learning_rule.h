@@ -25,10 +25,11 @@ namespace ml {
 struct RuleOptions {
   std::string feedback_magnitude = "uniform";  // sign-symmetry: uniform | random | batchwise
   float kp_decay = 1e-3f;       // kolen-pollack: weight decay on W and B (B - W shrinks by it)
-  float mirror_lr = 1e-3f;      // weight-mirror: eta_B
-  float mirror_decay = 1e-3f;   // weight-mirror: lambda_B (B -> (mirror_lr / mirror_decay) W)
+  // weight-mirror's eta_B, lambda_B and probe count: one value, or one per layer with a feedback weight
+  std::vector<float> mirror_lr = {1e-3f};     // eta_B
+  std::vector<float> mirror_decay = {1e-3f};  // lambda_B (B -> (mirror_lr / mirror_decay) W)
   float mirror_noise = 0.1f;    // weight-mirror: probe x ~ mirror_noise * U(-0.5, 0.5)
-  int mirror_samples = 32;      // weight-mirror: probe samples per batch (at least; see mirror_fan_in_ratio)
+  std::vector<int> mirror_samples = {32};     // probe samples per batch (at least; see mirror_fan_in_ratio)
   float mirror_fan_in_ratio = 0.0f;  // weight-mirror: at least ratio x fan-in probe pairs per layer and step
   int mirror_steps = 1000;      // weight-mirror: mirror-only steps before training (the "mirror phase")
   // target propagation (dtp, ddtp, ldrl); defaults: REFERENCES.md "Target propagation"

@@ -16,28 +16,10 @@
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/linear/linear.h"
 #include "kernels/noise/noise.h"
+#include "rules/per_layer_flag.h"
 
 namespace ml {
 namespace {
-
-std::string flag_value(float v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-template <typename T>
-std::string list_text(const std::vector<T>& values) {
-  std::string t;
-  for (T v : values) t += (t.empty() ? "" : ",") + flag_value(static_cast<float>(v));
-  return t;
-}
-
-// A per-map flag in config.json: one value stays a number (as before lists were allowed).
-template <typename T>
-nlohmann::json per_map_json(const std::vector<T>& values) {
-  return values.size() == 1 ? nlohmann::json(values[0]) : nlohmann::json(values);
-}
 
 // Stride and padding of a conv layer, read back from its spec token conv<K>k<R>[s<S>][p<P>].
 void conv_stride_pad(const std::string& token, int& stride, int& pad) {
@@ -54,24 +36,14 @@ void conv_stride_pad(const std::string& token, int& stride, int& pad) {
 TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
   if (!(o.tp_eta_hat > 0.0f)) throw std::invalid_argument("--tp-eta-hat " + flag_value(o.tp_eta_hat) + ": must be > 0");
   if (!(o.tp_noise > 0.0f)) throw std::invalid_argument("--tp-noise " + flag_value(o.tp_noise) + ": must be > 0");
-  if (o.feedback_lr.empty()) throw std::invalid_argument("--feedback-lr: no value");
-  for (float lr : o.feedback_lr) {
-    if (!(lr > 0.0f)) {
-      throw std::invalid_argument("--feedback-lr " + list_text(o.feedback_lr) + ": every value must be > 0");
-    }
-  }
+  check_each_value("--feedback-lr", o.feedback_lr, [](float v) { return v > 0.0f; }, "must be > 0");
   if (o.feedback_optimizer != "sgd" && o.feedback_optimizer != "adam") {
     throw std::invalid_argument("--feedback-optimizer '" + o.feedback_optimizer + "': must be sgd or adam");
   }
   if (!(o.feedback_weight_decay >= 0.0f)) {
     throw std::invalid_argument("--feedback-weight-decay " + flag_value(o.feedback_weight_decay) + ": must be >= 0");
   }
-  if (o.feedback_steps.empty()) throw std::invalid_argument("--feedback-steps: no value");
-  for (int s : o.feedback_steps) {
-    if (s < 1) {
-      throw std::invalid_argument("--feedback-steps " + list_text(o.feedback_steps) + ": every value must be >= 1");
-    }
-  }
+  check_each_value("--feedback-steps", o.feedback_steps, [](int v) { return v >= 1; }, "must be >= 1");
   if (o.feedback_pretrain_epochs < 0) {
     throw std::invalid_argument("--feedback-pretrain-epochs " + std::to_string(o.feedback_pretrain_epochs) +
                                 ": must be >= 0");
@@ -81,10 +53,10 @@ TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
 nlohmann::json TargetPropRule::config() const {
   return {{"tp_eta_hat", o_.tp_eta_hat},
           {"tp_noise", o_.tp_noise},
-          {"feedback_lr", per_map_json(o_.feedback_lr)},
+          {"feedback_lr", per_layer_json(o_.feedback_lr)},
           {"feedback_optimizer", o_.feedback_optimizer},
           {"feedback_weight_decay", o_.feedback_weight_decay},
-          {"feedback_steps", per_map_json(o_.feedback_steps)},
+          {"feedback_steps", per_layer_json(o_.feedback_steps)},
           {"feedback_pretrain_epochs", o_.feedback_pretrain_epochs},
           {"feedback_init", "uniform(+-1/sqrt(fan_in of Q))"}};
 }
@@ -130,13 +102,9 @@ void TargetPropRule::attach(Network& net, uint64_t seed) {
     maps += (maps.empty() ? "" : ", ") + net.layer(blocks_[b].first).name();
   }
   auto per_block = [&](const std::string& flag, const auto& values, auto& out) {
-    if (values.size() != 1 && values.size() != map_blocks.size()) {
-      throw std::invalid_argument(flag + " " + list_text(values) + ": " + std::to_string(values.size()) +
-                                  " values for " + std::to_string(map_blocks.size()) + " feedback maps (" + maps +
-                                  "); give one value or one per map");
-    }
+    const auto per_map = per_layer_values(flag, values, map_blocks.size(), "feedback map", maps);
     out.assign(blocks_.size(), 0);
-    for (size_t m = 0; m < map_blocks.size(); ++m) out[map_blocks[m]] = values[values.size() == 1 ? 0 : m];
+    for (size_t m = 0; m < map_blocks.size(); ++m) out[map_blocks[m]] = per_map[m];
   };
   per_block("--feedback-steps", o_.feedback_steps, block_steps_);
   per_block("--feedback-lr", o_.feedback_lr, block_lr_);

@@ -8,34 +8,60 @@
 // for zero-mean x, so B -> (eta_B / lambda_B) W. Dividing by s2 makes eta_B
 // independent of the noise level (the paper's eta_B times s2).
 // An optional mirror phase (mirror_steps updates) aligns B before training.
+// eta_B, lambda_B and the probe count may differ per layer: B averages W over
+// ~1 / lambda_B steps, and how fast it can follow W without averaging too few
+// probes depends on the layer's fan-in and output positions.
 #include <algorithm>
 #include <cmath>
 
 #include "engine/cuda_memory.h"
 #include "engine/tensor_ops.h"
 #include "rules/feedback_rule.h"
+#include "rules/per_layer_flag.h"
 
 namespace ml {
 
 class WeightMirror : public FeedbackRule {
  public:
   explicit WeightMirror(const RuleOptions& o) : o_(o) {
-    if (!(o.mirror_lr > 0.0f)) throw std::invalid_argument("--mirror-lr: must be > 0");
-    if (!(o.mirror_decay > 0.0f && o.mirror_decay < 1.0f)) throw std::invalid_argument("--mirror-decay: must be in (0, 1)");
+    check_each_value("--mirror-lr", o.mirror_lr, [](float v) { return v > 0.0f; }, "must be > 0");
+    check_each_value("--mirror-decay", o.mirror_decay, [](float v) { return v > 0.0f && v < 1.0f; }, "must be in (0, 1)");
+    check_each_value("--mirror-samples", o.mirror_samples, [](int v) { return v >= 1; }, "must be >= 1");
     if (!(o.mirror_noise > 0.0f)) throw std::invalid_argument("--mirror-noise: must be > 0");
-    if (o.mirror_samples < 1) throw std::invalid_argument("--mirror-samples: must be >= 1");
     if (!(o.mirror_fan_in_ratio >= 0.0f)) throw std::invalid_argument("--mirror-fan-in-ratio: must be >= 0");
     if (o.mirror_steps < 0) throw std::invalid_argument("--mirror-steps: must be >= 0");
   }
   std::string name() const override { return "weight-mirror"; }
   nlohmann::json config() const override {
-    return {{"mirror_lr", o_.mirror_lr},           {"mirror_decay", o_.mirror_decay},
-            {"mirror_noise", o_.mirror_noise},     {"mirror_samples", o_.mirror_samples},
-            {"mirror_steps", o_.mirror_steps},     {"mirror_fan_in_ratio", o_.mirror_fan_in_ratio}};
+    return {{"mirror_lr", per_layer_json(o_.mirror_lr)},
+            {"mirror_decay", per_layer_json(o_.mirror_decay)},
+            {"mirror_noise", o_.mirror_noise},
+            {"mirror_samples", per_layer_json(o_.mirror_samples)},
+            {"mirror_steps", o_.mirror_steps},
+            {"mirror_fan_in_ratio", o_.mirror_fan_in_ratio}};
   }
 
   void attach(Network& net, uint64_t seed) override {
     FeedbackRule::attach(net, seed);
+    // each flag's one value, or its value for each layer with a feedback weight, by network index
+    std::vector<size_t> mirrored;
+    std::string names;
+    for (size_t i = 0; i < net.size(); ++i) {
+      if (!feedback_[i].defined()) continue;
+      mirrored.push_back(i);
+      names += (names.empty() ? "" : ", ") + net.layer(i).name();
+    }
+    const auto lr = per_layer_values("--mirror-lr", o_.mirror_lr, mirrored.size(), "feedback layer", names);
+    const auto decay = per_layer_values("--mirror-decay", o_.mirror_decay, mirrored.size(), "feedback layer", names);
+    const auto samples = per_layer_values("--mirror-samples", o_.mirror_samples, mirrored.size(), "feedback layer", names);
+    lr_.assign(net.size(), 0.0f);
+    decay_.assign(net.size(), 0.0f);
+    samples_.assign(net.size(), 0);
+    for (size_t m = 0; m < mirrored.size(); ++m) {
+      lr_[mirrored[m]] = lr[m];
+      decay_[mirrored[m]] = decay[m];
+      samples_[mirrored[m]] = samples[m];
+    }
     noise_rng_ = Rng(seed ^ 0x0D15EA5Eull);
     for (int s = 0; s < o_.mirror_steps; ++s) mirror(net);
   }
@@ -61,7 +87,7 @@ class WeightMirror : public FeedbackRule {
       const double positions = static_cast<double>(shape_numel(out)) / out[0];
       // Estimating W from probes is a regression on fan_in inputs: its noise
       // falls as sqrt(fan_in / pairs), so wide fully connected layers get more probes.
-      const int samples = std::max(o_.mirror_samples,
+      const int samples = std::max(samples_[i],
                                    static_cast<int>(std::ceil(o_.mirror_fan_in_ratio * fan_in / positions)));
       shape.insert(shape.begin(), samples);
       ensure(probe_, shape, feedback_[i].device());
@@ -82,7 +108,7 @@ class WeightMirror : public FeedbackRule {
       layer.weight_grads(y);
       // the gradient sums y x^T over every probe and, for a conv layer, every output position
       const float pairs = static_cast<float>(y.numel() / static_cast<size_t>(y.dim(1)));
-      axpby(feedback_[i], layer.weight()->grad, o_.mirror_lr / (pairs * variance), 1.0f - o_.mirror_decay);
+      axpby(feedback_[i], layer.weight()->grad, lr_[i] / (pairs * variance), 1.0f - decay_[i]);
     }
   }
   // The per-sample input shape of layer i (the previous layer's output shape).
@@ -93,6 +119,8 @@ class WeightMirror : public FeedbackRule {
   }
 
   RuleOptions o_;
+  std::vector<float> lr_, decay_;  // per network layer (0 where there is no feedback weight)
+  std::vector<int> samples_;
   Rng noise_rng_{1};
   Tensor probe_, saved_bias_;
   std::vector<float> host_probe_;

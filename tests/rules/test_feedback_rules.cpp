@@ -11,7 +11,10 @@
 #include "rules/feedback_rule.h"
 #include "rules/sign_symmetry.h"
 #include "engine_test_util.h"
+#include "engine/ml_train_cli.h"
+#include "synthetic_idx.h"
 #include "synthetic_train.h"
+#include "test_util.h"
 
 using namespace ml;
 using ml_test::make_batch;
@@ -136,8 +139,8 @@ TEST_CASE("kolen-pollack aligns B with W from a random start", "[rules][kolen-po
 
 TEST_CASE("weight mirror aligns B with W from noise alone", "[rules][weight-mirror]") {
   RuleOptions o;
-  o.mirror_lr = o.mirror_decay = 0.005f;
-  o.mirror_samples = 64;
+  o.mirror_lr = o.mirror_decay = {0.005f};
+  o.mirror_samples = {64};
   o.mirror_steps = 0;
   Network net("flatten-fc16-relu-fc5", {1, 6, 6}, 7);
   auto wm = make_rule("weight-mirror", o);
@@ -148,6 +151,62 @@ TEST_CASE("weight mirror aligns B with W from noise alone", "[rules][weight-mirr
   wm2->attach(net, 3);
   CHECK(feedback_angle(*wm2, net, 1) < 20.0);
   CHECK(feedback_angle(*wm2, net, 3) < 20.0);
+}
+
+TEST_CASE("weight mirror: rates and probe counts per feedback layer", "[rules][weight-mirror][flags]") {
+  RuleOptions o;
+  // fc16 mirrors at 0.005; fc5's B moves by 1e-6 of the way a step, so it stays where it started
+  o.mirror_lr = o.mirror_decay = {0.005f, 1e-6f};
+  o.mirror_samples = {64, 64};
+  o.mirror_steps = 0;
+  Network net("flatten-fc16-relu-fc5", {1, 6, 6}, 7);
+  auto start = make_rule("weight-mirror", o);
+  start->attach(net, 3);
+  const auto fc5_start = start->feedback_weight(3, net.layer(3))->to_vector();
+  o.mirror_steps = 1500;
+  auto wm = make_rule("weight-mirror", o);
+  wm->attach(net, 3);
+  CHECK(feedback_angle(*wm, net, 1) < 20.0);
+  CHECK(feedback_angle(*wm, net, 3) > 70.0);
+  CHECK(angle_degrees(wm->feedback_weight(3, net.layer(3))->to_vector(), fc5_start) < 1.0);
+  // config.json: one value stays a number (earlier runs resume), a list is a list
+  CHECK(wm->config()["mirror_samples"] == nlohmann::json::array({64, 64}));
+  CHECK(make_rule("weight-mirror", RuleOptions{})->config()["mirror_samples"] == 32);
+
+  o.mirror_decay = {0.1f, 0.2f, 0.3f};
+  auto three = make_rule("weight-mirror", o);
+  const std::string e = ml_test::error_of<std::invalid_argument>([&] { three->attach(net, 3); });
+  CHECK(e.find("--mirror-decay 0.1,0.2,0.3: 3 values for 2 feedback layers (fc1, fc2)") != std::string::npos);
+  o.mirror_decay = {0.1f, 1.0f};
+  const std::string bad = ml_test::error_of<std::invalid_argument>([&] { make_rule("weight-mirror", o); });
+  CHECK(bad.find("--mirror-decay 0.1,1: every value must be in (0, 1)") != std::string::npos);
+  o.mirror_decay = {0.1f};
+  o.mirror_samples = {4, 0};
+  const std::string zero = ml_test::error_of<std::invalid_argument>([&] { make_rule("weight-mirror", o); });
+  CHECK(zero.find("--mirror-samples 4,0: every value must be >= 1") != std::string::npos);
+}
+
+TEST_CASE("ml-train --mirror-decay, --mirror-lr, --mirror-samples: one value or one per layer", "[rules][flags][cli]") {
+  ml_test::TempDir dir("mirror-flags");
+  const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 100, 50);
+  const std::string base = "--rule weight-mirror --mirror-steps 2 --data mnist --data-dir " + data +
+                           " --arch flatten-fc16-relu-fc10 --epochs 1 --batch 50 --device cpu --no-progress";
+  {
+    auto [code, err] = ml_test::run_ml_train(
+        base + " --mirror-decay 0.05,0.001 --mirror-lr 0.05,0.002 --mirror-samples 8,256 --out " + dir.file("list"),
+        dir.file("list.err"));
+    INFO(err);
+    REQUIRE(code == 0);
+    const auto rule = nlohmann::json::parse(ml_test::slurp(dir.path / "list" / "config.json"))["rule_config"];
+    REQUIRE(rule["mirror_decay"].size() == 2);
+    CHECK(rule["mirror_decay"][0].get<double>() == Approx(0.05));
+    CHECK(rule["mirror_lr"][1].get<double>() == Approx(0.002));
+    CHECK(rule["mirror_samples"] == nlohmann::json::array({8, 256}));
+  }
+  auto [code, err] = ml_test::run_ml_train(base + " --mirror-samples 8,8,8 --out " + dir.file("bad"), dir.file("bad.err"));
+  CHECK(code == 1);
+  CHECK_THAT(err, Catch::Contains("--mirror-samples 8,8,8: 3 values for 2 feedback layers (fc1, fc2)"));
+  CHECK_FALSE(std::filesystem::exists(dir.path / "bad"));
 }
 
 TEST_CASE("dfa: the hidden delta is e B times the ReLU derivative", "[rules][dfa]") {
