@@ -25,7 +25,8 @@ class WeightMirror : public FeedbackRule {
  public:
   explicit WeightMirror(const RuleOptions& o) : o_(o) {
     check_each_value("--mirror-lr", o.mirror_lr, [](float v) { return v > 0.0f; }, "must be > 0");
-    check_each_value("--mirror-decay", o.mirror_decay, [](float v) { return v > 0.0f && v < 1.0f; }, "must be in (0, 1)");
+    check_each_value("--mirror-decay", o.mirror_decay, [](float v) { return v > 0.0f && v < 1.0f; },
+                     "must be in (0, 1)");
     check_each_value("--mirror-samples", o.mirror_samples, [](int v) { return v >= 1; }, "must be >= 1");
     if (!(o.mirror_noise > 0.0f)) throw std::invalid_argument("--mirror-noise: must be > 0");
     if (!(o.mirror_fan_in_ratio >= 0.0f)) throw std::invalid_argument("--mirror-fan-in-ratio: must be >= 0");
@@ -51,13 +52,14 @@ class WeightMirror : public FeedbackRule {
       mirrored.push_back(i);
       names += (names.empty() ? "" : ", ") + net.layer(i).name();
     }
-    const auto lr = per_layer_values("--mirror-lr", o_.mirror_lr, mirrored.size(), "feedback layer", names);
-    const auto decay = per_layer_values("--mirror-decay", o_.mirror_decay, mirrored.size(), "feedback layer", names);
-    const auto samples = per_layer_values("--mirror-samples", o_.mirror_samples, mirrored.size(), "feedback layer", names);
+    const size_t n = mirrored.size();
+    const auto lr = per_layer_values("--mirror-lr", o_.mirror_lr, n, "feedback layer", names);
+    const auto decay = per_layer_values("--mirror-decay", o_.mirror_decay, n, "feedback layer", names);
+    const auto samples = per_layer_values("--mirror-samples", o_.mirror_samples, n, "feedback layer", names);
     lr_.assign(net.size(), 0.0f);
     decay_.assign(net.size(), 0.0f);
     samples_.assign(net.size(), 0);
-    for (size_t m = 0; m < mirrored.size(); ++m) {
+    for (size_t m = 0; m < n; ++m) {
       lr_[mirrored[m]] = lr[m];
       decay_[mirrored[m]] = decay[m];
       samples_[mirrored[m]] = samples[m];

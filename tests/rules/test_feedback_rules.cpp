@@ -203,7 +203,8 @@ TEST_CASE("ml-train --mirror-decay, --mirror-lr, --mirror-samples: one value or 
     CHECK(rule["mirror_lr"][1].get<double>() == Approx(0.002));
     CHECK(rule["mirror_samples"] == nlohmann::json::array({8, 256}));
   }
-  auto [code, err] = ml_test::run_ml_train(base + " --mirror-samples 8,8,8 --out " + dir.file("bad"), dir.file("bad.err"));
+  auto [code, err] =
+      ml_test::run_ml_train(base + " --mirror-samples 8,8,8 --out " + dir.file("bad"), dir.file("bad.err"));
   CHECK(code == 1);
   CHECK_THAT(err, Catch::Contains("--mirror-samples 8,8,8: 3 values for 2 feedback layers (fc1, fc2)"));
   CHECK_FALSE(std::filesystem::exists(dir.path / "bad"));
