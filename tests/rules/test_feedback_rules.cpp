@@ -1,7 +1,7 @@
 // The feedback-weight rules: identities with backprop (FA with B = W, sign
 // symmetry with sign(W) replaced by W), Kolen-Pollack's and weight mirror's
-// alignment of B with W, DFA's delta against a hand computation, and every
-// rule learning a small synthetic problem.
+// alignment of B with W (and weight mirror's per-layer flags), DFA's delta
+// against a hand computation, and every rule learning a small synthetic problem.
 #include <cmath>
 #include <filesystem>
 
@@ -155,20 +155,20 @@ TEST_CASE("weight mirror aligns B with W from noise alone", "[rules][weight-mirr
 
 TEST_CASE("weight mirror: rates and probe counts per feedback layer", "[rules][weight-mirror][flags]") {
   RuleOptions o;
-  // fc16 mirrors at 0.005; fc5's B moves by 1e-6 of the way a step, so it stays where it started
+  // fc1 (16 units) mirrors at 0.005; fc2's B moves by 1e-6 of the way a step, so it stays where it started
   o.mirror_lr = o.mirror_decay = {0.005f, 1e-6f};
   o.mirror_samples = {64, 64};
   o.mirror_steps = 0;
   Network net("flatten-fc16-relu-fc5", {1, 6, 6}, 7);
   auto start = make_rule("weight-mirror", o);
   start->attach(net, 3);
-  const auto fc5_start = start->feedback_weight(3, net.layer(3))->to_vector();
+  const auto fc2_start = start->feedback_weight(3, net.layer(3))->to_vector();
   o.mirror_steps = 1500;
   auto wm = make_rule("weight-mirror", o);
   wm->attach(net, 3);
   CHECK(feedback_angle(*wm, net, 1) < 20.0);
   CHECK(feedback_angle(*wm, net, 3) > 70.0);
-  CHECK(angle_degrees(wm->feedback_weight(3, net.layer(3))->to_vector(), fc5_start) < 1.0);
+  CHECK(angle_degrees(wm->feedback_weight(3, net.layer(3))->to_vector(), fc2_start) < 1.0);
   // config.json: one value stays a number (earlier runs resume), a list is a list
   CHECK(wm->config()["mirror_samples"] == nlohmann::json::array({64, 64}));
   CHECK(make_rule("weight-mirror", RuleOptions{})->config()["mirror_samples"] == 32);
