@@ -131,27 +131,28 @@ class Adam : public Optimizer {
 float Optimizer::grad_scale(const std::vector<Param*>& params) {
   if (clip_grad_norm_ <= 0.0f) return 1.0f;
   // per-parameter sums, added in parameter order: the norm does not depend on the device split
-  std::vector<double> sums(params.size(), 0.0);
-  std::vector<const float*> device_arrays;
-  std::vector<size_t> device_sizes, device_slots;
+  norm_sums_.assign(params.size(), 0.0);
+  device_arrays_.clear();
+  device_sizes_.clear();
+  device_slots_.clear();
   for (size_t k = 0; k < params.size(); ++k) {
     const Param* p = params[k];
     if (p->frozen) continue;
     if (p->grad.device() == Device::CUDA) {
-      device_arrays.push_back(p->grad.data());
-      device_sizes.push_back(p->grad.numel());
-      device_slots.push_back(k);
+      device_arrays_.push_back(p->grad.data());
+      device_sizes_.push_back(p->grad.numel());
+      device_slots_.push_back(k);
     } else {
-      sums[k] = sum_squares_cpu(p->grad.data(), p->grad.numel());
+      norm_sums_[k] = sum_squares_cpu(p->grad.data(), p->grad.numel());
     }
   }
-  if (!device_arrays.empty()) {
-    std::vector<double> device_sums(device_arrays.size());
-    sum_squares_cuda(device_arrays.data(), device_sizes.data(), device_arrays.size(), device_sums.data());
-    for (size_t j = 0; j < device_slots.size(); ++j) sums[device_slots[j]] = device_sums[j];
+  if (!device_arrays_.empty()) {
+    device_sums_.resize(device_arrays_.size());
+    sum_squares_cuda(device_arrays_.data(), device_sizes_.data(), device_arrays_.size(), device_sums_.data());
+    for (size_t j = 0; j < device_slots_.size(); ++j) norm_sums_[device_slots_[j]] = device_sums_[j];
   }
   double sum = 0.0;
-  for (double s : sums) sum += s;
+  for (double s : norm_sums_) sum += s;
   last_grad_norm_ = std::sqrt(sum);
   // PyTorch's epsilon: a norm at the threshold is left (almost) as it is
   const double scale = clip_grad_norm_ / (last_grad_norm_ + 1e-6);

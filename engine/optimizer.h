@@ -58,6 +58,10 @@ class Optimizer {
   float lr_;
   float clip_grad_norm_;
   double last_grad_norm_ = 0.0;
+  // grad_scale's per-step lists, kept so that clipping allocates nothing after the first step
+  std::vector<double> norm_sums_, device_sums_;
+  std::vector<const float*> device_arrays_;
+  std::vector<size_t> device_sizes_, device_slots_;
 };
 
 // Throws std::invalid_argument naming the value for an unknown name or a bad setting.
