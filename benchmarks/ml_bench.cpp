@@ -3,6 +3,7 @@
 //   ml-bench train --rule R --batch B --device D [--data synthetic] [--csv FILE]
 #include <omp.h>
 
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <sstream>
@@ -181,19 +182,21 @@ int train(int argc, char** argv) {
   std::printf("%s\n", gpu ? ("device: " + ml::cuda_device_description()).c_str() : cpu_gemm_line().c_str());
   std::printf("rule %s, arch %s, batch %d, %s: %.0f samples/s\n", o.rule.c_str(), o.arch.c_str(), o.batch,
               gpu ? "cuda" : "cpu", r.samples_per_s);
-  std::printf("per batch: data %.3f ms, forward %.3f ms, backward %.3f ms, update %.3f ms (train_step %.3f ms)\n",
-              r.data_ms, r.forward_ms, r.backward_ms, r.update_ms, r.step_ms);
+  std::printf("per batch: data %.3f ms, forward %.3f ms, backward %.3f ms, update %.3f +- %.3f ms%s, "
+              "train_step %.3f ms\n",
+              r.data_ms, r.forward_ms, r.backward_ms, r.update_ms, r.update_noise_ms,
+              std::abs(r.update_ms) <= r.update_noise_ms ? " (within timing noise)" : "", r.step_ms);
   std::printf("memory: host peak RSS %.1f MiB, tensors peak %.1f MiB on the %s, %.2f Tensor allocations per batch\n",
               r.host_peak_rss_mib, r.tensor_peak_mib, gpu ? "GPU" : "CPU", r.allocations_per_batch);
   if (!csv.empty())
     ml::write_text_atomically(
         csv,
-        "rule,arch,device,batch,threads,samples_per_s,data_ms,forward_ms,backward_ms,update_ms,step_ms,"
-        "host_peak_rss_mib,tensor_peak_mib,allocations_per_batch\n" +
+        "rule,arch,device,batch,threads,samples_per_s,data_ms,forward_ms,backward_ms,update_ms,update_noise_ms,"
+        "step_ms,host_peak_rss_mib,tensor_peak_mib,allocations_per_batch\n" +
             o.rule + "," + o.arch + "," + (gpu ? "cuda" : "cpu") + "," + std::to_string(o.batch) + "," +
             std::to_string(r.threads) + "," + number(r.samples_per_s, 6) + "," + number(r.data_ms, 6) + "," +
             number(r.forward_ms, 6) + "," + number(r.backward_ms, 6) + "," + number(r.update_ms, 6) + "," +
-            number(r.step_ms, 6) + "," + number(r.host_peak_rss_mib, 6) + "," + number(r.tensor_peak_mib, 6) + "," +
+            number(r.update_noise_ms, 6) + "," + number(r.step_ms, 6) + "," + number(r.host_peak_rss_mib, 6) + "," + number(r.tensor_peak_mib, 6) + "," +
             number(r.allocations_per_batch, 4) + "\n");
   return 0;
 }

@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 
@@ -64,19 +66,6 @@ TrainBenchResult run_train_bench(const TrainBenchOptions& o) {
   auto sync = [&] {
     if (device == ml::Device::CUDA) ml::cuda_synchronize();
   };
-  // Mean ms per call of f over the timed batches (each batch gathered untimed).
-  auto per_batch_ms = [&](const std::function<void()>& f) {
-    double total = 0;
-    for (int b = 0; b < o.batches; ++b) {
-      gather(b);
-      sync();
-      const auto start = Clock::now();
-      f();
-      sync();
-      total += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    }
-    return total / o.batches;
-  };
 
   for (int b = 0; b < o.warmup; ++b) {
     gather(b);
@@ -99,21 +88,35 @@ TrainBenchResult run_train_bench(const TrainBenchOptions& o) {
       static_cast<double>(ml::tensor_memory_stats(device).allocations - allocations_before) / o.batches;
   r.samples_per_s = static_cast<double>(o.batches) * o.batch / seconds;
 
-  // The phases, each timed on its own with a sync around it.
-  double data_total = 0;
-  for (int b = 0; b < o.batches; ++b) {
+  // The phases, each timed on its own with a sync around it, all three on the same batch one after
+  // the other, so drift (other load, clock changes) hits them alike. backward and update are
+  // differences of these times; update's noise is twice the standard error of its per-batch
+  // difference, which tells a small update from timing noise (pc updates inside its backward).
+  double data_total = 0, forward_total = 0, gradients_total = 0, step_total = 0;
+  std::vector<double> update_each(o.batches);
+  auto timed_ms = [&](const std::function<void()>& f) {
     sync();
     const auto t = Clock::now();
-    gather(b);
+    f();
     sync();
-    data_total += std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  for (int b = 0; b < o.batches; ++b) {
+    data_total += timed_ms([&] { gather(b); });
+    forward_total += timed_ms([&] { net.forward(batch.x); });
+    const double gradients = timed_ms([&] { rule->compute_gradients(net, batch); });
+    const double step = timed_ms([&] { rule->train_step(net, batch, *optimizer); });
+    gradients_total += gradients, step_total += step;
+    update_each[b] = step - gradients;
   }
   r.data_ms = data_total / o.batches;
-  r.forward_ms = per_batch_ms([&] { net.forward(batch.x); });
-  const double gradients_ms = per_batch_ms([&] { rule->compute_gradients(net, batch); });
-  r.step_ms = per_batch_ms([&] { rule->train_step(net, batch, *optimizer); });
-  r.backward_ms = gradients_ms - r.forward_ms;
-  r.update_ms = r.step_ms - gradients_ms;
+  r.forward_ms = forward_total / o.batches;
+  r.step_ms = step_total / o.batches;
+  r.backward_ms = gradients_total / o.batches - r.forward_ms;
+  r.update_ms = r.step_ms - gradients_total / o.batches;
+  double squares = 0;
+  for (double u : update_each) squares += (u - r.update_ms) * (u - r.update_ms);
+  r.update_noise_ms = o.batches > 1 ? 2.0 * std::sqrt(squares / (o.batches - 1) / o.batches) : 0.0;
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

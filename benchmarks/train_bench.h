@@ -20,8 +20,10 @@ struct TrainBenchOptions {
 struct TrainBenchResult {
   double samples_per_s = 0;
   // per batch, ms: gathering the batch; the forward pass; the rule's backward
-  // (compute_gradients minus forward); the update (train_step minus compute_gradients).
-  double data_ms = 0, forward_ms = 0, backward_ms = 0, update_ms = 0, step_ms = 0;
+  // (compute_gradients minus forward); the update (train_step minus compute_gradients), and its
+  // timing noise (two standard errors of the per-batch difference: an update smaller than this,
+  // negative included, is not resolved from noise).
+  double data_ms = 0, forward_ms = 0, backward_ms = 0, update_ms = 0, update_noise_ms = 0, step_ms = 0;
   double host_peak_rss_mib = 0, tensor_peak_mib = 0;
   double allocations_per_batch = 0;  // Tensor allocations per timed batch after the warm-up
   int threads = 1;

@@ -3,6 +3,7 @@
 // Eigen code), and the training loop must not allocate after its warm-up.
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -70,6 +71,9 @@ TEST_CASE("ml-bench train: throughput, phases, and no allocation after the warm-
     CHECK(r.samples_per_s > 0);
     CHECK(r.forward_ms > 0);
     CHECK(r.step_ms > 0);
+    CHECK(r.backward_ms > 0);  // every one of these rules does more than its forward pass
+    CHECK(std::isfinite(r.update_ms));
+    CHECK(r.update_noise_ms >= 0);
     CHECK(r.allocations_per_batch == 0);
     CHECK(r.host_peak_rss_mib > 0);
   }
@@ -86,7 +90,8 @@ TEST_CASE("ml-bench command line: CSV columns, help, errors", "[bench]") {
   CHECK_THAT(slurp(dir.file("out.txt")), Contains("CPU GEMM: Eigen"));
 
   REQUIRE(run_bench("train --data synthetic --batch 4 --batches 2 --warmup 1 --csv " + dir.file("t.csv"), dir) == 0);
-  CHECK(slurp(dir.file("t.csv")).rfind("rule,arch,device,batch,threads,samples_per_s,", 0) == 0);
+  CHECK(slurp(dir.file("t.csv")).rfind("rule,arch,device,batch,threads,samples_per_s,data_ms,forward_ms,backward_ms,"
+                                       "update_ms,update_noise_ms,step_ms,", 0) == 0);
   CHECK_THAT(slurp(dir.file("out.txt")), Contains("samples/s"));
 
   CHECK(run_bench("kernels --help", dir) == 0);
