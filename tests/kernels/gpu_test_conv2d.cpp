@@ -1,5 +1,6 @@
 // CUDA convolution (three implicit GEMMs + bias reduction) against the CPU reference
-// (im2col + Eigen), over odd sizes, stride, padding, batch 1, non-square kernels and
+// (im2col + Eigen), over odd sizes, stride, padding, batch 1, non-square kernels,
+// both paths of backward-input (stride 1 as a flipped forward; the gather) and
 // LeNet's two layers; plus bit-for-bit repeatability of the split-K weight gradient.
 #include <cmath>
 #include <vector>
@@ -36,6 +37,8 @@ const std::vector<Conv2dShape> shapes = {
     make(2, 33, 9, 9, 40, 3, 3, 1, 1),    make(3, 7, 10, 11, 65, 3, 3, 2, 1), // 64x64 tiles, M not a multiple
     make(1, 32, 10, 10, 8, 3, 3, 1, 0),   make(1, 64, 6, 6, 33, 3, 3, 1, 1),  // forward on the split-K path
     make(4, 32, 12, 12, 8, 3, 3, 1, 0),   make(1, 1, 1, 1, 1, 1, 1, 1, 0),    // the smallest
+    make(2, 3, 9, 8, 4, 5, 5, 1, 2),      make(2, 3, 5, 6, 4, 2, 2, 1, 1),    // stride 1, 5x5 and even: flipped
+    make(2, 2, 4, 4, 3, 1, 1, 1, 1),      make(2, 3, 7, 6, 2, 3, 2, 1, 1),    // stride 1 gathered: pad > R-1, 3x2
     make(64, 1, 28, 28, 32, 3, 3, 1, 0),  // LeNet conv1
     make(64, 32, 26, 26, 64, 3, 3, 1, 0), // LeNet conv2
 };
