@@ -7,6 +7,7 @@
 
 #include "engine/tensor.h"
 #include "kernels/conv2d/conv2d.h"
+#include "conv_test_shapes.h"
 #include "engine_test_util.h"
 #include "test_util.h"
 
@@ -21,33 +22,18 @@ using ml_test::atol_for;
 
 namespace {
 
-
-
-Conv2dShape make(int N, int C, int H, int W, int K, int R, int S, int stride, int pad) {
-  Conv2dShape s;
-  s.N = N, s.C = C, s.H = H, s.W = W, s.K = K, s.R = R, s.S = S, s.stride = stride, s.pad = pad;
-  return s;
+std::vector<Conv2dShape> all_shapes() {
+  std::vector<Conv2dShape> shapes = ml_test::odd_conv_shapes();
+  shapes.push_back(ml_test::conv_shape(64, 1, 28, 28, 32, 3, 3, 1, 0));   // LeNet conv1
+  shapes.push_back(ml_test::conv_shape(64, 32, 26, 26, 64, 3, 3, 1, 0));  // LeNet conv2
+  return shapes;
 }
-
-const std::vector<Conv2dShape> shapes = {
-    make(2, 1, 8, 8, 3, 3, 3, 1, 0),      make(3, 2, 7, 9, 4, 3, 3, 1, 1),    // odd sizes, padding 1
-    make(1, 3, 9, 7, 5, 3, 3, 2, 1),      make(2, 4, 6, 6, 2, 1, 1, 1, 0),    // batch 1 stride 2 pad 1; 1x1
-    make(2, 2, 11, 10, 3, 5, 5, 2, 2),    make(1, 5, 5, 5, 6, 2, 2, 2, 0),    // pad 2; even kernel
-    make(3, 3, 13, 13, 4, 3, 3, 3, 0),    make(2, 3, 12, 10, 5, 3, 2, 2, 1),  // stride 3; non-square kernel
-    make(2, 33, 9, 9, 40, 3, 3, 1, 1),    make(3, 7, 10, 11, 65, 3, 3, 2, 1), // 64x64 tiles, M not a multiple
-    make(1, 32, 10, 10, 8, 3, 3, 1, 0),   make(1, 64, 6, 6, 33, 3, 3, 1, 1),  // forward on the split-K path
-    make(4, 32, 12, 12, 8, 3, 3, 1, 0),   make(1, 1, 1, 1, 1, 1, 1, 1, 0),    // the smallest
-    make(2, 3, 9, 8, 4, 5, 5, 1, 2),      make(2, 3, 5, 6, 4, 2, 2, 1, 1),    // stride 1, 5x5 and even: flipped
-    make(2, 2, 4, 4, 3, 1, 1, 1, 1),      make(2, 3, 7, 6, 2, 3, 2, 1, 1),    // stride 1 gathered: pad > R-1, 3x2
-    make(64, 1, 28, 28, 32, 3, 3, 1, 0),  // LeNet conv1
-    make(64, 32, 26, 26, 64, 3, 3, 1, 0), // LeNet conv2
-};
 
 }  // namespace
 
 TEST_CASE("conv2d CUDA kernels match the CPU reference", "[gpu][conv2d]") {
   uint32_t seed = 1;
-  for (const auto& s : shapes) {
+  for (const auto& s : all_shapes()) {
     INFO("N=" << s.N << " C=" << s.C << " H=" << s.H << " W=" << s.W << " K=" << s.K << " R=" << s.R << " S=" << s.S
               << " stride=" << s.stride << " pad=" << s.pad);
     const int P = s.P(), Q = s.Q();
@@ -89,7 +75,7 @@ TEST_CASE("conv2d CUDA kernels match the CPU reference", "[gpu][conv2d]") {
 }
 
 TEST_CASE("conv2d CUDA kernels are bit-for-bit repeatable", "[gpu][conv2d][determinism]") {
-  const Conv2dShape s = make(64, 32, 26, 26, 64, 3, 3, 1, 0);  // LeNet conv2: split-K weight gradient
+  const Conv2dShape s = ml_test::conv_shape(64, 32, 26, 26, 64, 3, 3, 1, 0);  // LeNet conv2: split-K weight gradient
   const size_t nx = static_cast<size_t>(s.N) * s.C * s.H * s.W, nw = static_cast<size_t>(s.K) * s.C * s.R * s.S;
   const size_t ny = static_cast<size_t>(s.N) * s.K * s.P() * s.Q();
   Tensor gx = on_gpu(random_vector(nx, 1)), gw = on_gpu(random_vector(nw, 2)), gdy = on_gpu(random_vector(ny, 3));

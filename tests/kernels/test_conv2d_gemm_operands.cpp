@@ -9,6 +9,7 @@
 
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/conv2d/conv2d_gemm_operands.h"
+#include "conv_test_shapes.h"
 #include "test_util.h"
 
 using ml::Conv2dShape;
@@ -31,22 +32,11 @@ void run_gemm(const G& g) {
   }
 }
 
-Conv2dShape make(int N, int C, int H, int W, int K, int R, int S, int stride, int pad) {
-  Conv2dShape s;
-  s.N = N, s.C = C, s.H = H, s.W = W, s.K = K, s.R = R, s.S = S, s.stride = stride, s.pad = pad;
-  return s;
+std::vector<Conv2dShape> all_shapes() {
+  std::vector<Conv2dShape> shapes = ml_test::odd_conv_shapes();
+  shapes.push_back(ml_test::conv_shape(2, 32, 26, 26, 64, 3, 3, 1, 0));  // LeNet conv2 at batch 2
+  return shapes;
 }
-
-const std::vector<Conv2dShape> shapes = {
-    make(2, 1, 8, 8, 3, 3, 3, 1, 0),   make(3, 2, 7, 9, 4, 3, 3, 1, 1),    // odd sizes, padding 1
-    make(1, 3, 9, 7, 5, 3, 3, 2, 1),   make(2, 4, 6, 6, 2, 1, 1, 1, 0),    // stride 2 pad 1; 1x1
-    make(2, 2, 11, 10, 3, 5, 5, 2, 2), make(1, 5, 5, 5, 6, 2, 2, 2, 0),    // pad 2; even kernel
-    make(3, 3, 13, 13, 4, 3, 3, 3, 0), make(2, 3, 12, 10, 5, 3, 2, 2, 1),  // stride 3; non-square kernel
-    make(2, 3, 9, 8, 4, 5, 5, 1, 2),   make(2, 3, 5, 6, 4, 2, 2, 1, 1),    // stride 1: 5x5 pad 2; even pad 1
-    make(2, 2, 4, 4, 3, 1, 1, 1, 1),   make(2, 3, 7, 6, 2, 3, 2, 1, 1),    // pad > R - 1; non-square stride 1
-    make(1, 1, 1, 1, 1, 1, 1, 1, 0),   make(2, 8, 12, 12, 16, 3, 3, 2, 1), // the smallest; the PCN's stride 2
-    make(2, 32, 26, 26, 64, 3, 3, 1, 0),                                    // LeNet conv2
-};
 
 }  // namespace
 
@@ -54,7 +44,7 @@ TEST_CASE("GPU conv operands: forward, backward-input and backward-weight GEMMs 
           "[conv2d]") {
   uint32_t seed = 1;
   int flipped = 0;
-  for (const auto& s : shapes) {
+  for (const auto& s : all_shapes()) {
     INFO("N=" << s.N << " C=" << s.C << " H=" << s.H << " W=" << s.W << " K=" << s.K << " R=" << s.R << " S=" << s.S
               << " stride=" << s.stride << " pad=" << s.pad);
     const size_t nx = static_cast<size_t>(s.N) * s.C * s.H * s.W, nw = static_cast<size_t>(s.K) * s.C * s.R * s.S;
@@ -85,5 +75,5 @@ TEST_CASE("GPU conv operands: forward, backward-input and backward-weight GEMMs 
     run_gemm(ml::conv_gemm::backward_weight(dw.data(), dy.data(), x.data(), s));
     require_close(dw, dw_ref, 1e-4, 1e-4, "backward weight");
   }
-  CHECK(flipped == 7);  // the stride-1 square-kernel shapes above with pad <= R - 1
+  CHECK(flipped == 11);  // the stride-1 square-kernel shapes with pad <= R - 1
 }
