@@ -8,6 +8,7 @@
 #include <functional>
 #include <numeric>
 #include <stdexcept>
+#include <vector>
 
 #include "datasets/dataset.h"
 #include "engine/cpu_flags.h"
