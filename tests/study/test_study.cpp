@@ -126,10 +126,10 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   pcn.embeddings = {"none"};
   const auto pcn_jobs = ml::plan_study(ml::resolve_study(pcn, false));
   REQUIRE(pcn_jobs.size() == 1);
-  CHECK_THAT(pcn_jobs[0].command, Contains("--rule bptt --lr 0.01 --arch pcn --cycles 2 "));
+  CHECK_THAT(pcn_jobs[0].command, Contains("--rule bptt --lr 0.01 --lr-schedule cosine --weight-decay 0.0005 --arch pcn --cycles 2 "));
   pcn.preset = "full";  // the full preset trains every rule with its defaults
   const auto pcn_full = ml::plan_study(ml::resolve_study(pcn, false));
-  CHECK_THAT(pcn_full[0].command, Contains("--rule bptt --lr 0.01 --arch pcn --optimizer"));
+  CHECK_THAT(pcn_full[0].command, Contains("--rule bptt --lr 0.01 --lr-schedule cosine --weight-decay 0.0005 --arch pcn --optimizer"));
   ml::StudyConfig bad;
   bad.rules = {"bp", "nope"};
   CHECK_THROWS_WITH(ml::resolve_study(bad, false), Contains("--rules: unknown rule 'nope'"));
