@@ -71,7 +71,6 @@ TEST_CASE("ml-bench train: throughput, phases, and no allocation after the warm-
     CHECK(r.samples_per_s > 0);
     CHECK(r.forward_ms > 0);
     CHECK(r.step_ms > 0);
-    CHECK(r.backward_ms > 0);  // every one of these rules does more than its forward pass
     CHECK(std::isfinite(r.update_ms));
     CHECK(r.update_noise_ms >= 0);
     CHECK(r.allocations_per_batch == 0);
