@@ -196,7 +196,8 @@ int train(int argc, char** argv) {
             o.rule + "," + o.arch + "," + (gpu ? "cuda" : "cpu") + "," + std::to_string(o.batch) + "," +
             std::to_string(r.threads) + "," + number(r.samples_per_s, 6) + "," + number(r.data_ms, 6) + "," +
             number(r.forward_ms, 6) + "," + number(r.backward_ms, 6) + "," + number(r.update_ms, 6) + "," +
-            number(r.update_noise_ms, 6) + "," + number(r.step_ms, 6) + "," + number(r.host_peak_rss_mib, 6) + "," + number(r.tensor_peak_mib, 6) + "," +
+            number(r.update_noise_ms, 6) + "," + number(r.step_ms, 6) + "," + number(r.host_peak_rss_mib, 6) + "," +
+            number(r.tensor_peak_mib, 6) + "," +
             number(r.allocations_per_batch, 4) + "\n");
   return 0;
 }
