@@ -1,5 +1,5 @@
 // A user's own images as a data set ("image-folder"): one sub-folder per
-// class, PNG or JPEG files, decoded with stb_image.
+// class, PNG or JPEG files (decoded by datasets/image_decode.h).
 //
 // Layout (DIR is --data-dir):
 //   DIR/train/<class>/*.png|*.jpg|*.jpeg    the training images
@@ -40,9 +40,10 @@ struct ImageFolderOptions {
 // Throws std::runtime_error with one line on: an empty data_dir, a missing
 // DIR/train or DIR/test, fewer than 2 classes, an empty class folder, class
 // folders that differ between train and test (naming the ones that differ),
-// a file that is not a PNG or JPEG by name, or one stb_image cannot decode
-// (naming the file and stb_image's reason), or one whose header promises more
-// than kMaxImagePixels (datasets/image_decode.h).
+// a file that is not a PNG or JPEG by name, or one the decoder cannot decode
+// (naming the file and the decoder's reason: stb_image for PNG, libjpeg for
+// JPEG), or one whose header promises more than kMaxImagePixels
+// (datasets/image_decode.h).
 DatasetPair load_image_folder(const std::string& data_dir, const ImageFolderOptions& options = {});
 
 // Resizes one image, channel-planar (C x in_h x in_w, CHW) -> C x out_h x out_w:

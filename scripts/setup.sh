@@ -10,7 +10,8 @@ packages=(
   libeigen3-dev                  # CPU linear algebra
   libcxxopts-dev                 # command-line flags
   catch2                         # tests (v2, header only)
-  libstb-dev                     # image files
+  libstb-dev                     # PNG files
+  libjpeg62-turbo-dev            # JPEG files
   nlohmann-json3-dev             # config.json, checkpoint headers
   zlib1g-dev                     # .gz data files
   dataset-fashion-mnist          # the default data set, in /usr/share/datasets/fashion-mnist

@@ -2,6 +2,7 @@
 // the grey/colour rule, the default sizes, the round-robin order, the resize,
 // and the errors for bad folders and files.
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <zlib.h>
 
 #include "datasets/dataset.h"
+#include "datasets/image_decode.h"
 #include "datasets/image_folder.h"
 #include "test_util.h"
 
@@ -117,6 +119,42 @@ TEST_CASE("image-folder keeps 3 channels at 32 x 32 when any image is colour", "
     want[2 * plane + k] = 51 / 255.0f;
   }
   ml_test::require_close(image(p.test, 2), want, 1e-6, 0, "zebra/z.png as R, G, B planes");
+}
+
+// A JPEG of h x w pixels in memory (quality 100, no chroma subsampling).
+std::string jpeg_bytes(int h, int w, const std::vector<uint8_t>& px) {
+  std::string out;
+  auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  };
+  REQUIRE(stbi_write_jpg_to_func(append, &out, w, h, 3, px.data(), 100) != 0);
+  return out;
+}
+
+TEST_CASE("JPEG: colour decoded as RGB and as grey, and corrupt data refused rather than filled", "[dataset][image]") {
+  std::vector<uint8_t> colour(8 * 8 * 3);
+  for (size_t i = 0; i < colour.size(); ++i) colour[i] = std::vector<uint8_t>{255, 0, 51}[i % 3];
+  const std::string bytes = jpeg_bytes(8, 8, colour);
+  CHECK(ml::image_channels(bytes, "c.jpg") == 3);
+  const ml::DecodedImage rgb = ml::decode_image(bytes, "c.jpg", 3);
+  REQUIRE(rgb.pixels.size() == colour.size());
+  CHECK((rgb.h == 8 && rgb.w == 8 && rgb.channels == 3));
+  for (size_t i = 0; i < colour.size(); ++i) CHECK(std::abs(int(rgb.pixels[i]) - int(colour[i])) <= 3);
+  // grey is the luma of ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B = 82.07
+  const ml::DecodedImage grey = ml::decode_image(bytes, "c.jpg", 1);
+  REQUIRE(grey.pixels.size() == 64u);
+  for (uint8_t v : grey.pixels) CHECK(std::abs(int(v) - 82) <= 3);
+
+  // Noise, so that most of the file is entropy-coded data; cut a quarter off
+  // its end. libjpeg would decode the rest as grey with a warning.
+  std::vector<uint8_t> noise(32 * 32 * 3);
+  uint32_t state = 12345;
+  for (uint8_t& v : noise) v = static_cast<uint8_t>((state = state * 1664525u + 1013904223u) >> 24);
+  const std::string noisy = jpeg_bytes(32, 32, noise);
+  CHECK(ml::decode_image(noisy, "n.jpg", 3).pixels.size() == noise.size());
+  const std::string cut = noisy.substr(0, noisy.size() * 3 / 4);
+  CHECK(error_of<std::runtime_error>([&] { ml::decode_image(cut, "n.jpg", 3); }) ==
+        "n.jpg: cannot decode the JPEG (libjpeg: Premature end of JPEG file)");
 }
 
 TEST_CASE("image-folder takes an explicit output size", "[dataset][image-folder]") {
