@@ -60,8 +60,8 @@ std::string rule_flags(const std::string& rule, bool quick) {
   // 90.23, unclipped 90.14; 0.001 constant: 88.84; docs/RESULTS.md).
   if (rule == "ldrl") return "--lr 0.0025 --lr-schedule cosine --clip-grad-norm 5" + arch + cheaper;
   // dtp and ddtp: at 0.01 a batch loss passes 100 within 53 batches of the quick preset, and dtp does at 0.001
-  // in epoch 2 unclipped; 0.001 with the gradient norm clipped at 5 trains both (quick preset, 2026-12-05:
-  // dtp 70.98%, ddtp 74.67%).
+  // in epoch 2 unclipped; 0.001 with the gradient norm clipped at 5 trains both (quick preset: dtp 71.24%,
+  // ddtp 74.67% in README's table; the full preset: dtp 75.27%, ddtp 89.13%, docs/RESULTS.md).
   if (rule == "dtp" || rule == "ddtp") return "--lr 0.001 --clip-grad-norm 5" + arch + cheaper;
   // The PCN: 0.01 lowered by a cosine with weight decay 5e-4 reaches 91.75% in 15 epochs (constant 0.01:
   // 90.49, its test loss rising after epoch 9; docs/RESULTS.md).
