@@ -6,7 +6,6 @@
 
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first
-#include <cstring>
 #include <stdexcept>
 
 #include <jpeglib.h>
@@ -20,7 +19,7 @@ struct JpegErrors {
   char message[JMSG_LENGTH_MAX];
 };
 
-extern "C" void jpeg_error_exit(j_common_ptr cinfo) {
+void refuse_jpeg(j_common_ptr cinfo) {
   JpegErrors* errors = reinterpret_cast<JpegErrors*>(cinfo->err);
   (*cinfo->err->format_message)(cinfo, errors->message);
   std::longjmp(errors->jump, 1);
@@ -29,8 +28,8 @@ extern "C" void jpeg_error_exit(j_common_ptr cinfo) {
 // Level -1 is a warning about corrupt data, after which libjpeg would go on
 // and fill what it cannot decode with grey: refused like an error. Trace
 // messages (levels 0 and up) are dropped, never printed.
-extern "C" void jpeg_emit_message(j_common_ptr cinfo, int level) {
-  if (level < 0) jpeg_error_exit(cinfo);
+void on_jpeg_message(j_common_ptr cinfo, int level) {
+  if (level < 0) refuse_jpeg(cinfo);
 }
 
 // With `pixels` null, reads the header into `header`; otherwise decodes into
@@ -41,8 +40,8 @@ bool run_libjpeg(const std::string& bytes, int channels, JpegHeader* header, uns
                  JpegErrors* errors) {
   jpeg_decompress_struct cinfo;
   cinfo.err = jpeg_std_error(&errors->mgr);
-  errors->mgr.error_exit = jpeg_error_exit;
-  errors->mgr.emit_message = jpeg_emit_message;
+  errors->mgr.error_exit = refuse_jpeg;
+  errors->mgr.emit_message = on_jpeg_message;
   errors->message[0] = '\0';
   if (setjmp(errors->jump)) {
     jpeg_destroy_decompress(&cinfo);
