@@ -79,7 +79,8 @@ TEST_CASE("regression: JPEGs that broke stb_image are refused by libjpeg, naming
   };
   CHECK(refusal("jpeg-huffman-257-codes") == "x.jpg: cannot read the JPEG (libjpeg: Bogus Huffman table definition)");
   CHECK_THAT(refusal("jpeg-fill-bytes-before-soi"), Catch::StartsWith("x.jpg: cannot read the image (stb_image: "));
-  CHECK_THAT(refusal("jpeg-bit-count-below-zero"), Catch::StartsWith("x.jpg: cannot read the JPEG (libjpeg: Corrupt JPEG data: "));
+  CHECK_THAT(refusal("jpeg-bit-count-below-zero"),
+             Catch::StartsWith("x.jpg: cannot read the JPEG (libjpeg: Corrupt JPEG data: "));
 }
 
 TEST_CASE("regression: a PNG chunk longer than the file is refused before stb_image allocates it", "[fuzz][image]") {
