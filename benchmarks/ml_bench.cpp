@@ -46,11 +46,26 @@ std::vector<int> parse_batches(const std::string& s) {
   return out;
 }
 
+#ifdef ML_GEMM_OPENBLAS
+extern "C" {
+char* openblas_get_config(void);
+int openblas_get_parallel(void);  // 0: sequential, 1: pthreads, 2: OpenMP
+}
+#endif
+
 // What the CPU side computes with: a comparison against a reference BLAS is void.
 std::string cpu_gemm_line() {
-  return "CPU GEMM: Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
-         std::to_string(EIGEN_MINOR_VERSION) + " own kernels (" + Eigen::SimdInstructionSetsInUse() + "), " +
-         std::to_string(omp_get_max_threads()) + " OpenMP threads";
+  const std::string eigen = "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
+                            std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION);
+  const std::string threads = std::to_string(omp_get_max_threads()) + " OpenMP threads";
+#ifdef ML_GEMM_OPENBLAS
+  const int parallel = openblas_get_parallel();
+  return std::string("CPU GEMM: ") + openblas_get_config() + " behind " + eigen + " (EIGEN_USE_BLAS; OpenBLAS " +
+         (parallel == 2 ? "OpenMP" : parallel == 1 ? "pthreads: it oversubscribes our OpenMP loops" : "sequential") +
+         " build), " + threads;
+#else
+  return "CPU GEMM: " + eigen + " own kernels (" + Eigen::SimdInstructionSetsInUse() + "), " + threads;
+#endif
 }
 
 std::string number(double v, int precision = 4) {

@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake          # compiler and build
   libeigen3-dev                  # CPU linear algebra
+  libopenblas-openmp-dev         # the GEMM behind Eigen on CPUs without AVX-512 (CMakeLists.txt: ML_CPU_GEMM)
   libcxxopts-dev                 # command-line flags
   catch2                         # tests (v2, header only)
   libstb-dev                     # PNG files

@@ -86,7 +86,13 @@ TEST_CASE("ml-bench command line: CSV columns, help, errors", "[bench]") {
   const std::string csv = slurp(dir.file("k.csv"));
   CHECK(csv.rfind("op,shape,batch,device,ours_ms,ours_p10_ms,ours_p90_ms,baseline,baseline_ms,", 0) == 0);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);  // header + relu-fwd + sgd
+#ifdef ML_GEMM_OPENBLAS
+  // the run path must have picked OpenBLAS's OpenMP build: the pthread one oversubscribes the cores
+  CHECK_THAT(slurp(dir.file("out.txt")),
+             Contains("CPU GEMM: OpenBLAS") && Contains("(EIGEN_USE_BLAS; OpenBLAS OpenMP build)"));
+#else
   CHECK_THAT(slurp(dir.file("out.txt")), Contains("CPU GEMM: Eigen"));
+#endif
 
   REQUIRE(run_bench("train --data synthetic --batch 4 --batches 2 --warmup 1 --csv " + dir.file("t.csv"), dir) == 0);
   CHECK(slurp(dir.file("t.csv")).rfind("rule,arch,device,batch,threads,samples_per_s,data_ms,forward_ms,backward_ms,"
