@@ -207,7 +207,7 @@ Checkpoint parse_safetensors(const std::string& bytes, const std::string& path) 
   Json header;
   try {
     header = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_size), note_keys);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     throw error(std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) throw error("header is not a JSON object");
