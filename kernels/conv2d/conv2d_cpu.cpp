@@ -13,6 +13,19 @@
 namespace ml {
 namespace {
 
+// The output columns q in [lo, hi) whose input column w = q * stride + shift
+// (shift = s - pad) lies inside [0, W); the others read the zero padding.
+struct InsideColumns {
+  int lo, hi;
+};
+InsideColumns inside_columns(int shift, const Conv2dShape& s) {
+  const int Q = s.Q();
+  const int lo = shift >= 0 ? 0 : (-shift + s.stride - 1) / s.stride;
+  const int last = s.W - 1 - shift;  // q * stride may be at most this
+  const int hi = last < 0 ? 0 : last / s.stride + 1;
+  return {std::min(lo, Q), std::clamp(hi, std::min(lo, Q), Q)};
+}
+
 // col[(c*R + r)*S + s][p*Q + q] = x[c][p*stride + r - pad][q*stride + s - pad] (0 outside).
 void im2col(float* col, const float* x, const Conv2dShape& s) {
   const int P = s.P(), Q = s.Q();
@@ -21,6 +34,8 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
       for (int sx = 0; sx < s.S; ++sx) {
         float* row = col + (static_cast<size_t>(c * s.R + r) * s.S + sx) * P * Q;
         const float* plane = x + static_cast<size_t>(c) * s.H * s.W;
+        const int shift = sx - s.pad;
+        const auto [lo, hi] = inside_columns(shift, s);
         for (int p = 0; p < P; ++p) {
           const int h = p * s.stride + r - s.pad;
           float* out = row + p * Q;
@@ -29,18 +44,13 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
             continue;
           }
           const float* in = plane + h * s.W;
+          std::fill(out, out + lo, 0.0f);
           if (s.stride == 1) {
-            // contiguous: zero the padded ends, copy the middle
-            const int q_lo = std::max(0, s.pad - sx), q_hi = std::min(Q, s.W + s.pad - sx);
-            for (int q = 0; q < q_lo; ++q) out[q] = 0.0f;
-            if (q_hi > q_lo) std::memcpy(out + q_lo, in + q_lo + sx - s.pad, sizeof(float) * (q_hi - q_lo));
-            for (int q = std::max(q_hi, q_lo); q < Q; ++q) out[q] = 0.0f;
+            std::memcpy(out + lo, in + lo + shift, sizeof(float) * (hi - lo));
           } else {
-            for (int q = 0; q < Q; ++q) {
-              const int w = q * s.stride + sx - s.pad;
-              out[q] = (w >= 0 && w < s.W) ? in[w] : 0.0f;
-            }
+            for (int q = lo; q < hi; ++q) out[q] = in[q * s.stride + shift];
           }
+          std::fill(out + hi, out + Q, 0.0f);
         }
       }
     }
@@ -55,21 +65,17 @@ void col2im_add(float* x, const float* col, const Conv2dShape& s) {
     for (int r = 0; r < s.R; ++r) {
       for (int sx = 0; sx < s.S; ++sx) {
         const float* row = col + (static_cast<size_t>(c * s.R + r) * s.S + sx) * P * Q;
+        const int shift = sx - s.pad;
+        const auto [lo, hi] = inside_columns(shift, s);
         for (int p = 0; p < P; ++p) {
           const int h = p * s.stride + r - s.pad;
           if (h < 0 || h >= s.H) continue;
           float* out = plane + h * s.W;
           const float* in = row + p * Q;
           if (s.stride == 1) {
-            // contiguous: out[q + sx - pad] += in[q] over the q that land inside
-            const int q_lo = std::max(0, s.pad - sx), q_hi = std::min(Q, s.W + s.pad - sx);
-            const int shift = sx - s.pad;
-            for (int q = q_lo; q < q_hi; ++q) out[q + shift] += in[q];
+            for (int q = lo; q < hi; ++q) out[q + shift] += in[q];
           } else {
-            for (int q = 0; q < Q; ++q) {
-              const int w = q * s.stride + sx - s.pad;
-              if (w >= 0 && w < s.W) out[w] += in[q];
-            }
+            for (int q = lo; q < hi; ++q) out[q * s.stride + shift] += in[q];
           }
         }
       }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "conv_test_shapes.h"
 #include "kernels/conv2d/conv2d.h"
 #include "test_util.h"
 
@@ -32,6 +33,31 @@ std::vector<double> naive_conv(const std::vector<double>& x, const std::vector<d
           y[((static_cast<size_t>(n) * s.K + k) * P + p) * Q + q] = acc;
         }
   return y;
+}
+
+// Both backward passes as one scatter over the forward's index map, in double:
+// dx[n][c][h][v] += w[k][c][r][t] dy[n][k][p][q], dw[k][c][r][t] += x[n][c][h][v] dy[n][k][p][q].
+void naive_conv_backward(std::vector<double>& dx, std::vector<double>& dw, const std::vector<double>& x,
+                         const std::vector<double>& w, const std::vector<double>& dy, const Conv2dShape& s) {
+  const int P = s.P(), Q = s.Q();
+  dx.assign(x.size(), 0.0);
+  dw.assign(w.size(), 0.0);
+  for (int n = 0; n < s.N; ++n)
+    for (int k = 0; k < s.K; ++k)
+      for (int p = 0; p < P; ++p)
+        for (int q = 0; q < Q; ++q) {
+          const double g = dy[((static_cast<size_t>(n) * s.K + k) * P + p) * Q + q];
+          for (int c = 0; c < s.C; ++c)
+            for (int r = 0; r < s.R; ++r)
+              for (int t = 0; t < s.S; ++t) {
+                const int h = p * s.stride + r - s.pad, v = q * s.stride + t - s.pad;
+                if (h < 0 || h >= s.H || v < 0 || v >= s.W) continue;
+                const size_t xi = ((static_cast<size_t>(n) * s.C + c) * s.H + h) * s.W + v;
+                const size_t wi = ((static_cast<size_t>(k) * s.C + c) * s.R + r) * s.S + t;
+                dx[xi] += w[wi] * g;
+                dw[wi] += x[xi] * g;
+              }
+        }
 }
 
 std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
@@ -108,6 +134,29 @@ TEST_CASE("conv2d gradients match central differences in double", "[conv2d][grad
     check(xd, dx, "dx");
     check(wd, dw, "dw");
     check(bd, db, "db");
+  }
+}
+
+TEST_CASE("conv2d forward and both backward passes match naive loops on every element", "[conv2d]") {
+  // The shapes the GPU kernels are checked on: strides 1-3, padding beyond the
+  // kernel, non-square kernels, and the PCN's stride 2 (im2col's and col2im's edges).
+  uint32_t seed = 500;
+  for (const Conv2dShape& s : ml_test::odd_conv_shapes()) {
+    INFO("N=" << s.N << " C=" << s.C << " H=" << s.H << " W=" << s.W << " K=" << s.K << " R=" << s.R << " S=" << s.S
+              << " stride=" << s.stride << " pad=" << s.pad);
+    auto x = random_vector(static_cast<size_t>(s.N) * s.C * s.H * s.W, seed++);
+    auto w = random_vector(static_cast<size_t>(s.K) * s.C * s.R * s.S, seed++);
+    auto dy = random_vector(static_cast<size_t>(s.N) * s.K * s.P() * s.Q(), seed++);
+    std::vector<float> y(dy.size()), dx(x.size()), dw(w.size());
+    ml::conv2d_forward_cpu(y.data(), x.data(), w.data(), nullptr, s);
+    ml::conv2d_backward_input_cpu(dx.data(), dy.data(), w.data(), s);
+    ml::conv2d_backward_weight_cpu(dw.data(), nullptr, dy.data(), x.data(), s);
+    std::vector<double> dx_ref, dw_ref;
+    naive_conv_backward(dx_ref, dw_ref, to_double(x), to_double(w), to_double(dy), s);
+    // float sums of at most a few thousand terms of size <= 1
+    require_close(y, to_float(naive_conv(to_double(x), to_double(w), {}, s)), 1e-5, 1e-5, "conv forward");
+    require_close(dx, to_float(dx_ref), 1e-5, 1e-5, "conv backward input");
+    require_close(dw, to_float(dw_ref), 1e-4, 1e-5, "conv backward weight");
   }
 }
 
