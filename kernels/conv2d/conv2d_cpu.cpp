@@ -14,7 +14,7 @@ namespace ml {
 namespace {
 
 // The output columns q in [lo, hi) whose input column w = q * stride + shift
-// (shift = s - pad) lies inside [0, W); the others read the zero padding.
+// (shift = the kernel column - pad) lies inside [0, W); the others read the zero padding.
 struct InsideColumns {
   int lo, hi;
 };
@@ -46,7 +46,7 @@ void im2col(float* col, const float* x, const Conv2dShape& s) {
           const float* in = plane + h * s.W;
           std::fill(out, out + lo, 0.0f);
           if (s.stride == 1) {
-            std::memcpy(out + lo, in + lo + shift, sizeof(float) * (hi - lo));
+            if (hi > lo) std::memcpy(out + lo, in + lo + shift, sizeof(float) * (hi - lo));
           } else {
             for (int q = lo; q < hi; ++q) out[q] = in[q * s.stride + shift];
           }
