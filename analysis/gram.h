@@ -2,7 +2,7 @@
 // kernel CKA: only the lower block triangle is computed (half the flops of a
 // general GEMM), in blocks spread over the OpenMP threads.
 //
-// Two precisions (issue 8):
+// Two precisions:
 //   double  every product and sum in double (rounding ~1e-16 relative);
 //   mixed   the products in float32 GEMMs over short blocks of kMixedBlock (128)
 //           features (row_gram) or kMixedColumnBlock (256) examples

@@ -13,7 +13,7 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 
 namespace ml {
 

@@ -6,7 +6,7 @@
 // squared distances that rounding makes negative are clamped to 0; the
 // diagonal is exactly 0; the matrix is exactly symmetric.
 //
-// Precision (issue 8): mixed = false forms the N x N products in double. mixed =
+// Precision: mixed = false forms the N x N products in double. mixed =
 // true forms them as float32 GEMMs over blocks of 128 features, each block added
 // in double (analysis/gram.h): about twice as fast, and for correlation and
 // cosine (rows centred / normalised in double first, values in [0, 2]) every

@@ -38,7 +38,7 @@
 #include "analysis/pca.h"
 #include "analysis/rdm.h"
 #include "analysis/rdm_compare.h"
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -174,7 +174,7 @@ Eigen::MatrixXd load_square(const std::string& path) {
   return m;
 }
 
-// ---- precision (issue 8) ------------------------------------------------------
+// ---- precision ----------------------------------------------------------------
 // --precision double: every product and sum in double. mixed: the big products
 // (N x N grams, D x D feature grams) as float32 GEMMs over blocks of 128 terms,
 // each block's sum added in double (analysis/gram.h): about twice as fast, results

@@ -26,7 +26,7 @@
 #include "datasets/npy.h"
 #include "embeddings/nmf.h"
 #include "embeddings/patches.h"
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 #include "study/png_image.h"
 
 int main(int argc, char** argv) {

@@ -6,7 +6,7 @@
 
 #include <cxxopts.hpp>
 
-#include "engine/recorder.h"
+#include "training/recorder.h"
 
 int main(int argc, char** argv) {
   ml::RecordConfig c;

@@ -1,7 +1,7 @@
 // ml-study: the main job. Every learning rule on one data set, the same seed
 // and data order for all; each run trained, recorded on the same probe set,
 // then compared (accuracy, alignment to backprop, RDMs, CKA, PCA) in
-// study/report.html and study/summary.csv.
+// results/study/report.html and results/study/summary.csv (--out).
 #include <unistd.h>
 
 #include <chrono>
@@ -14,7 +14,7 @@
 #include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
 
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 #include "engine/device.h"
 #include "study/collect.h"
 #include "study/plan.h"

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/layers/pcn_block.h"
-#include "engine/stop_signal.h"
-#include "engine/trainer.h"
+#include "base/stop_signal.h"
+#include "training/trainer.h"
 #include "rules/learning_rule.h"
 
 namespace {

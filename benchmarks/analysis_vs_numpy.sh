@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ml-analyze against numpy (float64, OpenBLAS) on the four cases of issue 8:
+# ml-analyze against numpy (float64, OpenBLAS) on four cases that set the precision targets:
 # correlation RDM N=10000 D=512, linear CKA N=10000 D=512, RBF CKA N=5000,
 # debiased linear CKA N=5000. Prints a markdown table (see analysis_vs_numpy.py).
 # Installs Debian's python3-numpy and libopenblas0-pthread when missing: with

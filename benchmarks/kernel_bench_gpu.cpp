@@ -27,7 +27,7 @@ bool gpu_peaks(double&, double&) { return false; }
 #include <random>
 #include <string>
 
-#include "engine/cuda_memory.h"
+#include "base/cuda_memory.h"
 #include "engine/int_buffer.h"
 #include "engine/tensor.h"
 #include "kernels/conv2d/conv2d.h"

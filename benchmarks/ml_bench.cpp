@@ -15,8 +15,8 @@
 
 #include "benchmarks/kernel_bench.h"
 #include "benchmarks/train_bench.h"
-#include "engine/atomic_file.h"
-#include "engine/cuda_memory.h"
+#include "base/atomic_file.h"
+#include "base/cuda_memory.h"
 #include "engine/device.h"
 
 namespace {

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "datasets/dataset.h"
-#include "engine/cpu_flags.h"
-#include "engine/cuda_memory.h"
-#include "engine/device_data.h"
+#include "base/cpu_flags.h"
+#include "base/cuda_memory.h"
+#include "training/device_data.h"
 #include "engine/network.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace ml_bench {
 namespace {

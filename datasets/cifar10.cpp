@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "engine/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace ml {
 namespace {

@@ -8,7 +8,7 @@
 #include "datasets/cifar10.h"
 #include "datasets/idx.h"
 #include "datasets/image_folder.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace ml {
 namespace {

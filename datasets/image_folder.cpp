@@ -13,7 +13,7 @@
 #include <stdexcept>
 
 #include "datasets/image_decode.h"
-#include "engine/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace ml {
 namespace {

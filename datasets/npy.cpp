@@ -8,9 +8,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "engine/atomic_file.h"
-#include "engine/error_text.h"
-#include "engine/file_bytes.h"
+#include "base/atomic_file.h"
+#include "base/error_text.h"
+#include "base/file_bytes.h"
 
 namespace ml {
 

@@ -35,7 +35,7 @@ NpyArray read_npy(const std::string& path);
 // allocation, so a header that promises more than the file holds is an error.
 NpyArray parse_npy(const std::string& bytes, const std::string& path);
 
-// Atomic writes (engine/atomic_file.h): the file is complete or absent.
+// Atomic writes (base/atomic_file.h): the file is complete or absent.
 void write_npy(const std::string& path, const float* data, const std::vector<int64_t>& shape);
 void write_npy(const std::string& path, const double* data, const std::vector<int64_t>& shape);  // stored as '<f8'
 void write_npy(const std::string& path, const int64_t* data, const std::vector<int64_t>& shape);

@@ -8,7 +8,7 @@
 #include "embeddings/nmf.h"
 #include "embeddings/patches.h"
 #include "embeddings/pca_filters.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace ml {
 namespace {

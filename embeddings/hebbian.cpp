@@ -7,7 +7,7 @@
 #include <string>
 
 #include "datasets/dataset.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace ml {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace ml {
 

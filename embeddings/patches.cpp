@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace ml {
 

@@ -13,8 +13,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "engine/atomic_file.h"
-#include "engine/error_text.h"
+#include "base/atomic_file.h"
+#include "base/error_text.h"
 
 namespace ml {
 

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "engine/cuda_memory.h"
+#include "base/cuda_memory.h"
 
 namespace ml {
 

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/cuda_memory.h"
+#include "base/cuda_memory.h"
 
 namespace ml {
 

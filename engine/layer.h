@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/rng.h"
+#include "base/rng.h"
 #include "engine/tensor.h"
 
 namespace ml {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "engine/cuda_memory.h"
+#include "base/cuda_memory.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
 
 namespace ml {

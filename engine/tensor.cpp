@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "engine/cuda_memory.h"
+#include "base/cuda_memory.h"
 
 namespace ml {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <vector>
 
-#include "engine/rng.h"
+#include "base/rng.h"
 #include "engine/tensor.h"
 
 namespace ml {

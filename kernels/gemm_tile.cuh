@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 
 namespace ml {
 namespace {

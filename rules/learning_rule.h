@@ -15,7 +15,7 @@
 #include "engine/loss.h"
 #include "engine/network.h"
 #include "engine/optimizer.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 #include "rules/alignment.h"
 
 namespace ml {

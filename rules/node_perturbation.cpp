@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "engine/cuda_memory.h"
+#include "base/cuda_memory.h"
 #include "engine/layers/conv2d.h"
 #include "engine/layers/linear.h"
 #include "kernels/perturb/perturb.h"

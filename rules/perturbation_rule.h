@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/rng.h"
+#include "base/rng.h"
 #include "rules/learning_rule.h"
 
 namespace ml {

@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/cuda_memory.h"
+#include "base/cuda_memory.h"
 #include "engine/tensor_ops.h"
 #include "rules/feedback_rule.h"
 #include "rules/per_layer_flag.h"

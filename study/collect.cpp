@@ -13,7 +13,7 @@
 
 #include "analysis/human.h"
 #include "analysis/matrix_io.h"
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 #include "study/json_config.h"
 #include "study/plan.h"
 #include "study/report_html.h"

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error_text.h"
+#include "base/error_text.h"
 
 namespace ml {
 namespace {

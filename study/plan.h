@@ -14,7 +14,7 @@ namespace ml {
 struct StudyConfig {
   std::string preset = "auto";   // quick | full | auto (full with a GPU, quick without)
   std::vector<std::string> rules;  // empty: every rule of the preset
-  // conv1 embeddings trained with bp above a frozen conv1 (issue 7's question 1);
+  // conv1 embeddings trained with bp above a frozen conv1 (research question 1: does the first layer matter?);
   // {"all"}: every designed kind, {"none"} or empty after resolving: none
   std::vector<std::string> embeddings = {"all"};
   std::string data = "fashion-mnist";
@@ -24,7 +24,7 @@ struct StudyConfig {
   int probe = 0;    // recorded probe images; 0: the preset's
   int seeds = 1;    // seeds 1..seeds
   std::string device = "auto";
-  std::string out = "study";
+  std::string out = "results/study";  // outside the sources; .gitignore has results/
   std::string human;     // soft labels .npy for the human comparison (optional)
   std::string bin_dir;  // where ml-train and ml-record are (default: next to ml-study)
 };

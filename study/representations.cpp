@@ -18,7 +18,7 @@
 #include "analysis/rdm.h"
 #include "analysis/rdm_compare.h"
 #include "datasets/npy.h"
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 #include "engine/checkpoint.h"
 #include "study/png_image.h"
 #include "study/svg_plot.h"

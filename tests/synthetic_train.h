@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/trainer.h"
+#include "training/trainer.h"
 #include "synthetic_idx.h"
 
 namespace ml_test {

@@ -1,7 +1,7 @@
 // Per-channel bias. add: one grid-stride elementwise kernel. grad: one block
 // per channel, each thread sums a strided share of the channel's N * HW values,
 // then a shared-memory tree reduction (fixed order: deterministic run to run).
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/channel_bias/channel_bias.h"
 
 namespace ml {

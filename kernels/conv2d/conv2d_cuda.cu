@@ -23,7 +23,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/conv2d/conv2d_gemm_operands.h"
 #include "kernels/gemm_tile.cuh"

@@ -1,5 +1,5 @@
 // Elementwise kernels of the learning rules: grid-stride loops, one launch each.
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/elementwise/elementwise.h"
 
 namespace ml {

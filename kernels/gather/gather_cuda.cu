@@ -7,7 +7,7 @@
 // index must hold valid row numbers of src: the device cannot report a bad one.
 #include <algorithm>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/gather/gather.h"
 
 namespace ml {

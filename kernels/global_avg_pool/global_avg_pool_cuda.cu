@@ -6,7 +6,7 @@
 //   global_avg_pool_backward_kernel  one element of dx per thread, grid-stride loop.
 #include <algorithm>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/global_avg_pool/global_avg_pool.h"
 
 namespace ml {

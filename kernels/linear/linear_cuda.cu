@@ -25,7 +25,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/gemm_tile.cuh"
 #include "kernels/linear/linear.h"
 

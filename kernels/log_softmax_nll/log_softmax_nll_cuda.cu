@@ -12,7 +12,7 @@
 // trainer's divergence check reports, instead of reading out of bounds.
 #include <cmath>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
 
 namespace ml {

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/fast_div.h"
 #include "kernels/maxpool2d/maxpool2d.h"
 

@@ -1,6 +1,6 @@
 // Gaussian perturbation: one grid-stride kernel, one launch per call. The draw
 // (noise_hash.h) is the CPU's, in double, so the two agree to float rounding.
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/noise/noise.h"
 #include "kernels/noise/noise_hash.h"
 

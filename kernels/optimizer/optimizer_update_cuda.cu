@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/optimizer/optimizer_update.h"
 
 namespace ml {

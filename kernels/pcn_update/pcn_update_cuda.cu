@@ -11,7 +11,7 @@
 //       memory-bound and small next to the convolutions around them.
 #include <algorithm>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/pcn_update/pcn_update.h"
 
 namespace ml {

@@ -1,6 +1,6 @@
 // The batched node-perturbation ops: one grid-stride kernel each, one launch
 // per call. The draw (noise_hash.h) is the CPU's, so the two agree to float rounding.
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/noise/noise_hash.h"
 #include "kernels/perturb/perturb.h"
 

@@ -8,7 +8,7 @@
 // element is read before it is written by the same thread.
 #include <algorithm>
 
-#include "engine/cuda_check.h"
+#include "base/cuda_check.h"
 #include "kernels/relu/relu.h"
 
 namespace ml {

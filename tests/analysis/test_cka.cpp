@@ -41,7 +41,7 @@ TEST_CASE("cka: the tutorial's published values (seed 1337, X 100x10, Y = randn 
   Fixture f;
   REQUIRE(f.x.rows() == 100);
   REQUIRE(f.x.cols() == 10);
-  // Published by Kornblith's CKA tutorial (demo.ipynb), quoted in issue 8.
+  // Published by Kornblith's CKA tutorial (demo.ipynb).
   CHECK(std::fabs(ml::linear_cka(f.x, f.y) - 0.5576132566) < 1e-9);
   CHECK(std::fabs(ml::rbf_cka(f.x, f.y, 0.5) - 0.6548311823) < 1e-9);
   CHECK(std::fabs(ml::linear_cka(f.x, f.y, true) - 0.5134564895) < 1e-9);

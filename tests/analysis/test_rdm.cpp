@@ -1,5 +1,5 @@
 // RDMs against rsatoolbox's definitions written out as plain loops, and the
-// small worked examples of issue 8.
+// small worked examples computed by hand.
 // Eigen's AVX-512 kernels trip GCC 12's -Wmaybe-uninitialized inside avx512fintrin.h
 // (a false positive in system code inlined into ours; see CMakeLists.txt).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -36,7 +36,7 @@ double naive_distance(const Eigen::MatrixXd& x, Eigen::Index i, Eigen::Index j, 
 
 }  // namespace
 
-TEST_CASE("rdm: issue 8's example rows [[1,2],[1,2],[4,3],[4,3]]", "[rdm]") {
+TEST_CASE("rdm: the worked example rows [[1,2],[1,2],[4,3],[4,3]]", "[rdm]") {
   Eigen::MatrixXd x(4, 2);
   x << 1, 2, 1, 2, 4, 3, 4, 3;
   // Correlation distance: [1,2] and [4,3] are perfectly anti-correlated -> 2.

@@ -1,4 +1,4 @@
-// RDM comparisons: the worked rank example of issue 8, and Kendall's tau-a
+// RDM comparisons: a rank example worked by hand, and Kendall's tau-a
 // (the O(n log n) count) against the O(n^2) definition with many ties.
 #include <cmath>
 #include <random>
@@ -23,7 +23,7 @@ double naive_tau_a(const std::vector<double>& a, const std::vector<double>& b) {
 
 }  // namespace
 
-TEST_CASE("rdm compare: issue 8's rank example x = [1,2,3,4], y = [1,1,2,3]", "[rsa]") {
+TEST_CASE("rdm compare: the hand-worked rank example x = [1,2,3,4], y = [1,1,2,3]", "[rsa]") {
   const std::vector<double> x = {1, 2, 3, 4}, y = {1, 1, 2, 3};
   // 6 pairs: 5 concordant, 1 tied in y (counted as neither) -> 5/6.
   CHECK(std::fabs(ml::kendall_tau_a(x, y) - 5.0 / 6.0) < 1e-12);

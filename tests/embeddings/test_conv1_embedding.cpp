@@ -17,7 +17,7 @@
 #include "embeddings/conv1_embedding.h"
 #include "embeddings/nmf.h"
 #include "engine/checkpoint.h"
-#include "engine/trainer.h"
+#include "training/trainer.h"
 #include "engine_test_util.h"
 #include "synthetic_idx.h"
 

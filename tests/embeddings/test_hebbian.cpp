@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "embeddings/hebbian.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 #include "test_util.h"
 
 using namespace ml;

@@ -13,8 +13,8 @@
 
 #include "engine/layers/pcn_block.h"
 #include "engine/network.h"
-#include "engine/recorder.h"
-#include "engine/trainer.h"
+#include "training/recorder.h"
+#include "training/trainer.h"
 #include "rules/bp.h"
 #include "rules/bptt.h"
 #include "engine_test_util.h"

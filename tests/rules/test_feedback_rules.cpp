@@ -6,12 +6,12 @@
 #include <filesystem>
 
 #include "engine/tensor_ops.h"
-#include "engine/trainer.h"
+#include "training/trainer.h"
 #include "rules/dfa.h"
 #include "rules/feedback_rule.h"
 #include "rules/sign_symmetry.h"
 #include "engine_test_util.h"
-#include "engine/ml_train_cli.h"
+#include "training/ml_train_cli.h"
 #include "synthetic_idx.h"
 #include "synthetic_train.h"
 #include "test_util.h"

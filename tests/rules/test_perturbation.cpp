@@ -12,8 +12,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/trainer.h"
-#include "rules/estimator_stats.h"
+#include "training/trainer.h"
+#include "training/estimator_stats.h"
 #include "rules/node_perturbation.h"
 #include "engine_test_util.h"
 #include "synthetic_train.h"

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "engine/tensor_ops.h"
-#include "engine/trainer.h"
+#include "training/trainer.h"
 #include "rules/predictive_coding.h"
 #include "engine_test_util.h"
 #include "synthetic_train.h"

@@ -10,12 +10,12 @@
 #include <map>
 
 #include "engine/tensor_ops.h"
-#include "engine/trainer.h"
+#include "training/trainer.h"
 #include "kernels/channel_bias/channel_bias.h"
 #include "kernels/noise/noise.h"
 #include "rules/target_prop.h"
 #include "engine_test_util.h"
-#include "engine/ml_train_cli.h"
+#include "training/ml_train_cli.h"
 #include "synthetic_idx.h"
 #include "test_util.h"
 #include "synthetic_train.h"

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <limits>
 
-#include "engine/cpu_flags.h"
+#include "base/cpu_flags.h"
 #include "test_util.h"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/train_state.h"
+#include "training/train_state.h"
 
 #include <cmath>
 #include <limits>

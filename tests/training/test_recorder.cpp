@@ -13,8 +13,8 @@
 
 #include "datasets/npy.h"
 #include "engine/checkpoint.h"
-#include "engine/recorder.h"
-#include "engine/trainer.h"
+#include "training/recorder.h"
+#include "training/trainer.h"
 #include "synthetic_idx.h"
 #include "test_util.h"
 

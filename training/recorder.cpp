@@ -1,4 +1,4 @@
-#include "engine/recorder.h"
+#include "training/recorder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,12 +15,12 @@
 
 #include "datasets/dataset.h"
 #include "datasets/npy.h"
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 #include "engine/checkpoint.h"
-#include "engine/cpu_flags.h"
+#include "base/cpu_flags.h"
 #include "engine/device.h"
 #include "engine/network.h"
-#include "engine/rng.h"
+#include "base/rng.h"
 
 namespace ml {
 

@@ -1,4 +1,4 @@
-#include "engine/device_data.h"
+#include "training/device_data.h"
 
 #include "kernels/gather/gather.h"
 

@@ -1,4 +1,4 @@
-#include "engine/trainer.h"
+#include "training/trainer.h"
 
 #include <omp.h>
 #include <unistd.h>
@@ -18,16 +18,16 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/dataset.h"
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 #include "engine/checkpoint.h"
-#include "engine/cpu_flags.h"
-#include "engine/cuda_memory.h"
-#include "engine/device_data.h"
+#include "base/cpu_flags.h"
+#include "base/cuda_memory.h"
+#include "training/device_data.h"
 #include "engine/lr_schedule.h"
 #include "engine/network.h"
-#include "engine/stop_signal.h"
-#include "engine/train_state.h"
-#include "rules/estimator_stats.h"
+#include "base/stop_signal.h"
+#include "training/train_state.h"
+#include "training/estimator_stats.h"
 #include "rules/learning_rule.h"
 
 namespace ml {

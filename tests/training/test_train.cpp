@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "engine/device.h"
-#include "engine/trainer.h"
+#include "training/trainer.h"
 #include "synthetic_train.h"
 #include "test_util.h"
 

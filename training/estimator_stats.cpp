@@ -1,4 +1,4 @@
-#include "rules/estimator_stats.h"
+#include "training/estimator_stats.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
-#include "engine/cuda_check.h"
-#include "engine/cuda_memory.h"
+#include "base/cuda_check.h"
+#include "base/cuda_memory.h"
 
 namespace ml {
 

@@ -1,4 +1,4 @@
-#include "engine/cpu_flags.h"
+#include "base/cpu_flags.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <pmmintrin.h>

@@ -1,4 +1,4 @@
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 
 #include <fcntl.h>
 #include <signal.h>

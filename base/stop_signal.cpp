@@ -1,4 +1,4 @@
-#include "engine/stop_signal.h"
+#include "base/stop_signal.h"
 
 #include <csignal>
 #include <cstring>

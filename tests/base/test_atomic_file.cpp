@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "engine/atomic_file.h"
+#include "base/atomic_file.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 
 #include "embeddings/conv1_embedding.h"
 #include "engine/optimizer.h"
-#include "engine/train_state.h"
+#include "training/train_state.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
@@ -37,7 +37,7 @@ struct TrainConfig {
   std::vector<std::string> command_line;  // ml-train's arguments, kept in config.json: --resume rebuilds the config from them
 };
 
-// Thrown by train() after SIGINT or SIGTERM (once engine/stop_signal.h's
+// Thrown by train() after SIGINT or SIGTERM (once base/stop_signal.h's
 // handlers are installed): the batch was finished and the training state
 // saved, so the run can be resumed; what() says where.
 struct TrainingInterrupted : std::runtime_error {
