@@ -1,4 +1,5 @@
 // ml-train: train one network with one learning rule on one data set.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -11,27 +12,42 @@
 #include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
 
-#include "engine/layers/pcn_block.h"
+#include "apps/cli.h"
 #include "base/stop_signal.h"
+#include "embeddings/conv1_embedding.h"
+#include "engine/layers/pcn_block.h"
+#include "rules/registry.h"
+#include "training/run_dir.h"
 #include "training/trainer.h"
-#include "rules/learning_rule.h"
 
 namespace {
 
-// cxxopts says "Argument 'two' failed to parse" without the flag: find the flag
-// that the bad value belongs to.
-std::string name_bad_value(int argc, const char* const* argv, const std::string& message) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const size_t eq = arg.find('=');
-    if (eq != std::string::npos && arg.rfind("--", 0) == 0 && message.find("‘" + arg.substr(eq + 1) + "’") != std::string::npos) {
-      return arg.substr(0, eq) + " '" + arg.substr(eq + 1) + "': not a valid value";
-    }
-    if (i > 1 && std::string(argv[i - 1]).rfind("--", 0) == 0 && message.find("‘" + arg + "’") != std::string::npos) {
-      return std::string(argv[i - 1]) + " '" + arg + "': not a valid value";
-    }
+// The optimizer flags whose default is the rule's own (rules/registry.h), with bp's value where a rule names none.
+const std::vector<std::pair<std::string, std::string>> kRuleDefaultedFlags = {
+    {"lr", "0.01"}, {"lr-schedule", "constant"}, {"clip-grad-norm", "0"}, {"weight-decay", "0"}};
+
+std::string rule_default(const std::string& rule, const std::string& flag) {
+  for (const auto& [name, value] : ml::rule_spec(rule).training_defaults)
+    if (name == flag) return value;
+  for (const auto& [name, value] : kRuleDefaultedFlags)
+    if (name == flag) return value;
+  return "";
+}
+
+// "0.01; fa, dfa 0.001; ...": bp's default of flag, then the rules whose own differs, for --help.
+std::string defaults_by_rule(const std::string& flag) {
+  const std::string base = rule_default("bp", flag);
+  std::vector<std::pair<std::string, std::string>> others;  // value, rules
+  for (const auto& r : ml::rule_names()) {
+    const std::string v = rule_default(r, flag);
+    if (v == base) continue;
+    auto it = std::find_if(others.begin(), others.end(), [&](const auto& o) { return o.first == v; });
+    if (it == others.end()) others.emplace_back(v, r);
+    else it->second += ", " + r;
   }
-  return message;
+  std::string text = "default: the rule's own: " + base;
+  for (const auto& [value, rules] : others) text += "; " + rules + " " + value;
+  return text;
 }
 
 // One parse of a command line: the config, and each flag's value as text, for
@@ -43,17 +59,39 @@ struct Parsed {
   std::string help;                           // set when --help was asked for
 };
 
+// The rule's own flags (one given for another rule is an error), and the optimizer flags the rule sets
+// the defaults of; `values` then holds what the run uses.
+void set_rule_options(const cxxopts::ParseResult& args, Parsed& parsed) {
+  ml::TrainConfig& c = parsed.config;
+  const ml::RuleSpec& spec = ml::rule_spec(c.rule);
+  for (const auto& group : ml::rule_flag_groups()) {
+    for (const auto& flag : group.flags) {
+      if (!args.count(flag.name)) continue;
+      const bool own = std::any_of(spec.flags.begin(), spec.flags.end(),
+                                   [&](const ml::FlagSpec& f) { return f.name == flag.name; });
+      if (!own) throw std::invalid_argument("--" + flag.name + ": an option of " + group.rules + ", not of --rule " + c.rule);
+    }
+  }
+  c.rule_flags = ml::cli::given_flags(args, spec.flags);
+  for (const auto& flag_and_bp_value : kRuleDefaultedFlags) {
+    const std::string& flag = flag_and_bp_value.first;
+    if (args.count(flag)) continue;
+    const std::string value = rule_default(c.rule, flag);
+    parsed.values[flag] = value;
+    ml::FlagValues text{{flag, value}};
+    if (flag == "lr") c.optimizer.lr = text.get_float(flag);
+    if (flag == "lr-schedule") c.optimizer.lr_schedule = value;
+    if (flag == "clip-grad-norm") c.optimizer.clip_grad_norm = text.get_float(flag);
+    if (flag == "weight-decay") c.optimizer.weight_decay = text.get_float(flag);
+  }
+}
+
 Parsed parse(const std::vector<std::string>& arguments) {
   Parsed parsed;
   ml::TrainConfig& c = parsed.config;
   int pcn_cycles = ml::kPcnDefaultCycles;
   std::string pcn_size = "small";
   std::string rules, resume;
-  // not the struct's defaults: cxxopts appends a given list to what is there
-  std::vector<int> feedback_steps;
-  std::vector<float> feedback_lr;
-  std::vector<float> mirror_lr, mirror_decay;
-  std::vector<int> mirror_samples;
   for (const auto& n : ml::rule_names()) rules += (rules.empty() ? "" : ", ") + n;
 
   cxxopts::Options options("ml-train",
@@ -78,15 +116,17 @@ Parsed parse(const std::vector<std::string>& arguments) {
     ("limit", "train on the first N training samples only (0 or more than the set holds: all; the test set stays whole)",
        cxxopts::value(c.limit)->default_value("0"))
     ("optimizer", "sgd or adam", cxxopts::value(c.optimizer.name)->default_value("sgd"))
-    ("lr", "learning rate", cxxopts::value(c.optimizer.lr)->default_value("0.01"))
-    ("lr-schedule", "constant, or cosine: --lr * (1 + cos(pi t / T)) / 2 at batch t of the run's T batches",
-       cxxopts::value(c.optimizer.lr_schedule)->default_value("constant"))
+    ("lr", "learning rate (" + defaults_by_rule("lr") + ")",
+       cxxopts::value(c.optimizer.lr))
+    ("lr-schedule", "constant, or cosine: --lr * (1 + cos(pi t / T)) / 2 at batch t of the run's T batches "
+                    "(" + defaults_by_rule("lr-schedule") + ")",
+       cxxopts::value(c.optimizer.lr_schedule))
     ("momentum", "SGD momentum", cxxopts::value(c.optimizer.momentum)->default_value("0.9"))
-    ("weight-decay", "L2 weight decay (added to the gradient, as PyTorch)",
-       cxxopts::value(c.optimizer.weight_decay)->default_value("0"))
+    ("weight-decay", "L2 weight decay (added to the gradient, as PyTorch; " + defaults_by_rule("weight-decay") + ")",
+       cxxopts::value(c.optimizer.weight_decay))
     ("clip-grad-norm", "scale the gradients down to this global L2 norm when they exceed it, before the update "
-                       "(PyTorch's clip_grad_norm_; 0: off)",
-       cxxopts::value(c.optimizer.clip_grad_norm)->default_value("0"))
+                       "(PyTorch's clip_grad_norm_; 0: off; " + defaults_by_rule("clip-grad-norm") + ")",
+       cxxopts::value(c.optimizer.clip_grad_norm))
     ("beta1", "Adam beta1", cxxopts::value(c.optimizer.beta1)->default_value("0.9"))
     ("beta2", "Adam beta2", cxxopts::value(c.optimizer.beta2)->default_value("0.999"))
     ("eps", "Adam epsilon", cxxopts::value(c.optimizer.eps)->default_value("1e-8"))
@@ -98,83 +138,6 @@ Parsed parse(const std::vector<std::string>& arguments) {
                         "|u - mean|^2, inf for deterministic rules; noise_angle_deg, atan(sqrt(variance_rel / (N - 1))), the angle "
                         "the mean of N unbiased draws shows from noise alone); training is unchanged (0: off)",
        cxxopts::value(c.estimator_stats)->default_value("0"))
-    ("feedback-magnitude", "sign-symmetry: uniform (uSF, sqrt(2/(fan_in+fan_out))), random (frSF, |M|, M fixed random) or batchwise (brSF, |M|, M redrawn every batch)",
-       cxxopts::value(c.rule_options.feedback_magnitude)->default_value("uniform"))
-    ("kp-decay", "kolen-pollack: weight decay lambda on W and B (B - W shrinks by 1 - lr*lambda per step)",
-       cxxopts::value(c.rule_options.kp_decay)->default_value("0.001"))
-    ("mirror-lr", "weight-mirror: eta_B (B -> (mirror-lr / mirror-decay) W); one value, or comma-separated, one "
-                  "per layer with a feedback weight from the bottom up (as --mirror-decay, --mirror-samples)",
-       cxxopts::value(mirror_lr)->default_value("0.001"))
-    ("mirror-decay", "weight-mirror: lambda_B, B's decay per mirror step (B averages W over ~1/lambda_B steps)",
-       cxxopts::value(mirror_decay)->default_value("0.001"))
-    ("mirror-noise", "weight-mirror: probe amplitude, x ~ a * U(-0.5, 0.5)",
-       cxxopts::value(c.rule_options.mirror_noise)->default_value("0.1"))
-    ("mirror-samples", "weight-mirror: probe samples per batch",
-       cxxopts::value(mirror_samples)->default_value("32"))
-    ("mirror-fan-in-ratio", "weight-mirror: at least this many probe input/output pairs per layer and step, as a "
-                            "multiple of the layer's fan-in (a conv layer's output positions count as pairs)",
-       cxxopts::value(c.rule_options.mirror_fan_in_ratio)->default_value("0"))
-    ("mirror-steps", "weight-mirror: mirror-only steps before training (the mirror phase)",
-       cxxopts::value(c.rule_options.mirror_steps)->default_value("1000"))
-    ("inference-steps", "pc: relaxation steps T of the value nodes per batch (a batch costs ~ (2T + 3) / 3 x bp's; "
-                        "more steps bring the updates closer to bp's gradient)",
-       cxxopts::value(c.rule_options.inference_steps)->default_value("10"))
-    ("inference-lr", "pc: step size of each relaxation step, x <- x - step * dE/dx (too large diverges: an error)",
-       cxxopts::value(c.rule_options.inference_lr)->default_value("0.5"))
-    ("pc-beta", "pc: weight beta of the cross-entropy as the top energy term (the output target's nudge "
-                "logits - beta dloss/dlogits); updates are divided by beta, small beta is closer to bp",
-       cxxopts::value(c.rule_options.pc_beta)->default_value("0.1"))
-    ("perturbation-sigma", "weight-perturbation, node-perturbation: std of the Gaussian noise on the weights / "
-                           "the conv and fc outputs (pre-activations)",
-       cxxopts::value(c.rule_options.perturbation_sigma)->default_value("0.001"))
-    ("perturbations", "weight-perturbation, node-perturbation: K noise draws per batch, averaged (node: one forward "
-                      "over K + 1 copies of the batch; weight: K + 1 forward passes)",
-       cxxopts::value(c.rule_options.perturbations)->default_value("1"))
-    ("antithetic", "weight-perturbation, node-perturbation: evaluate each draw at +noise and -noise (central "
-                   "difference; twice the perturbed passes)",
-       cxxopts::value(c.rule_options.antithetic))
-    ("tp-eta-hat", "dtp, ddtp, ldrl: output target step, t_L = h_L - eta_hat * dloss/dh_L per sample",
-       cxxopts::value(c.rule_options.tp_eta_hat)->default_value("0.06"))
-    ("tp-noise", "dtp, ddtp, ldrl: sigma of the feedback losses' Gaussian noise",
-       cxxopts::value(c.rule_options.tp_noise)->default_value("0.09"))
-    ("feedback-lr", "dtp, ddtp, ldrl: learning rate of the feedback weights, for every feedback map, or "
-                    "comma-separated one per map from the bottom up",
-       cxxopts::value(feedback_lr)->default_value("0.00016"))
-    ("feedback-optimizer", "dtp, ddtp, ldrl: sgd (momentum 0.9) or adam, for the feedback weights",
-       cxxopts::value(c.rule_options.feedback_optimizer)->default_value("adam"))
-    ("feedback-weight-decay", "dtp, ddtp, ldrl: L2 weight decay on the feedback weights",
-       cxxopts::value(c.rule_options.feedback_weight_decay)->default_value("0"))
-    ("feedback-steps", "dtp, ddtp, ldrl: feedback updates per batch, for every feedback map, or comma-separated "
-                       "one per map from the bottom up (ldrl on the seed LeNet: conv2,fc1,fc2)",
-       cxxopts::value(feedback_steps)->default_value("1"))
-    ("feedback-pretrain-epochs", "dtp, ddtp, ldrl: feedback-only passes over the training set before epoch 1",
-       cxxopts::value(c.rule_options.feedback_pretrain_epochs)->default_value("1"))
-    ("conv1", "first-layer embedding: learned (trained like any layer), gabor, dog, random (the default init), "
-              "pca, nmf or hebbian; every fixed bank's filters are scaled to the default init's expected L2 norm "
-              "1/sqrt(3) with bias 0", cxxopts::value(c.conv1.kind)->default_value(c.conv1.kind))
-    ("freeze-conv1", "never update conv1.weight and conv1.bias (the optimizer skips them)")
-    ("conv1-patches", "pca, nmf, hebbian: random patches drawn from the training set",
-       cxxopts::value(c.conv1.patches)->default_value(std::to_string(c.conv1.patches)))
-    ("gabor-orientations", "gabor: orientations, theta = i*pi/N", cxxopts::value(c.conv1.gabor.orientations)->default_value("8"))
-    ("gabor-phases", "gabor: phases i*pi/2, i < N (1..4)", cxxopts::value(c.conv1.gabor.phases)->default_value("2"))
-    ("gabor-wavelengths", "gabor: wavelengths in pixels, comma-separated (default: enough to fill the channels, "
-                          "geometric in [2.5, max(2.5, 1.5 R)])", cxxopts::value(c.conv1.gabor.wavelengths))
-    ("gabor-sigma-ratio", "gabor: envelope sigma / wavelength", cxxopts::value(c.conv1.gabor.sigma_ratio)->default_value("0.56"))
-    ("gabor-gamma", "gabor: envelope aspect ratio", cxxopts::value(c.conv1.gabor.gamma)->default_value("1"))
-    ("dog-scales", "dog: centre sigmas, each on and off centre (0: channels / 2)",
-       cxxopts::value(c.conv1.dog.scales)->default_value("0"))
-    ("dog-sigma-min", "dog: smallest centre sigma (pixels)", cxxopts::value(c.conv1.dog.sigma_min)->default_value("0.5"))
-    ("dog-sigma-max", "dog: largest centre sigma (0: max(sigma-min, R/3))",
-       cxxopts::value(c.conv1.dog.sigma_max)->default_value("0"))
-    ("dog-ratio", "dog: surround sigma / centre sigma", cxxopts::value(c.conv1.dog.ratio)->default_value("2"))
-    ("nmf-objective", "nmf: frobenius or kl", cxxopts::value(c.conv1.nmf_objective)->default_value("frobenius"))
-    ("nmf-iterations", "nmf: multiplicative updates", cxxopts::value(c.conv1.nmf_iterations)->default_value("200"))
-    ("hebbian-p", "hebbian: Lebesgue norm p of the weights", cxxopts::value(c.conv1.hebbian.p)->default_value("3"))
-    ("hebbian-delta", "hebbian: anti-Hebbian strength", cxxopts::value(c.conv1.hebbian.delta)->default_value("0.4"))
-    ("hebbian-k", "hebbian: rank of the unit pushed away", cxxopts::value(c.conv1.hebbian.k)->default_value("2"))
-    ("hebbian-epochs", "hebbian: passes over the patches", cxxopts::value(c.conv1.hebbian.epochs)->default_value("10"))
-    ("hebbian-lr", "hebbian: initial learning rate (decays linearly to 0)",
-       cxxopts::value(c.conv1.hebbian.lr)->default_value("0.02"))
     ("seed", "random seed (initial weights, data order)", cxxopts::value(c.seed)->default_value("1"))
     ("device", "cpu, cuda or auto (cuda when a GPU is present)", cxxopts::value(c.device)->default_value("auto"))
     ("out", "output directory", cxxopts::value(c.out)->default_value(c.out))
@@ -190,6 +153,8 @@ Parsed parse(const std::vector<std::string>& arguments) {
        cxxopts::value(resume), "DIR")
     ("h,help", "print this help");
   // clang-format on
+  for (const auto& group : ml::rule_flag_groups()) ml::cli::add_flags(options, "--rule " + group.rules, group.flags);
+  ml::cli::add_flags(options, "first-layer embedding", ml::conv1_flags());
 
   std::vector<const char*> argv{"ml-train"};
   for (const auto& a : arguments) argv.push_back(a.c_str());
@@ -204,12 +169,8 @@ Parsed parse(const std::vector<std::string>& arguments) {
     }
     if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
     c.progress = !args.count("no-progress");
-    c.conv1.freeze = args.count("freeze-conv1") > 0;
-    c.rule_options.feedback_steps = feedback_steps;
-    c.rule_options.feedback_lr = feedback_lr;
-    c.rule_options.mirror_lr = mirror_lr;
-    c.rule_options.mirror_decay = mirror_decay;
-    c.rule_options.mirror_samples = mirror_samples;
+    set_rule_options(args, parsed);
+    c.conv1 = ml::conv1_options(ml::cli::given_flags(args, ml::conv1_flags()));
     c.out = resume.empty() ? c.out : resume;
     if (c.arch == "pcn") {
       c.arch = ml::pcn_arch(pcn_size, pcn_cycles);  // the spec, cycles included, is what config.json records
@@ -218,7 +179,7 @@ Parsed parse(const std::vector<std::string>& arguments) {
                                   ": only for --arch pcn (got --arch '" + c.arch + "')");
     }
   } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
-    throw std::invalid_argument(name_bad_value(argc, argv.data(), e.what()));
+    throw std::invalid_argument(ml::cli::name_bad_value(argc, argv.data(), e.what()));
   }
   c.command_line = arguments;
   return parsed;
@@ -235,7 +196,7 @@ bool same_value(const std::string& a, const std::string& b) {
 // --resume DIR: the run's own config, rebuilt from the arguments config.json
 // keeps; a flag given now that disagrees with them is an error.
 ml::TrainConfig resume_config(const Parsed& now) {
-  const std::string dir = now.given.at("resume"), file = dir + "/config.json";
+  const std::string dir = now.given.at("resume"), file = ml::RunDir(dir).config();
   std::ifstream in(file);
   if (!in) throw std::invalid_argument("--resume '" + dir + "': no " + file + " (not an ml-train output directory)");
   nlohmann::json config;

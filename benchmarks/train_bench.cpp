@@ -55,7 +55,7 @@ TrainBenchResult run_train_bench(const TrainBenchOptions& o) {
                                 std::to_string(train.size()) + " samples");
 
   ml::Network net(o.arch, {train.C, train.H, train.W}, o.seed, device);
-  auto rule = ml::make_rule(o.rule, o.rule_options);
+  auto rule = ml::make_rule(o.rule, o.rule_flags);
   auto optimizer = ml::make_optimizer(o.optimizer);
   rule->attach(net, o.seed);
   ml::DeviceData data(train, device);

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "engine/optimizer.h"
-#include "rules/learning_rule.h"
+#include "rules/registry.h"
 
 namespace ml_bench {
 
@@ -14,7 +14,7 @@ struct TrainBenchOptions {
   int batch = 64, batches = 100, warmup = 5;
   uint64_t seed = 1;
   ml::OptimizerConfig optimizer;
-  ml::RuleOptions rule_options;
+  ml::FlagValues rule_flags;  // the rule's own flags (defaults where missing)
 };
 
 struct TrainBenchResult {

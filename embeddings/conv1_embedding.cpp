@@ -34,6 +34,60 @@ Layer* find_conv1(Network& net) {
 
 std::vector<std::string> conv1_kinds() { return {"learned", "gabor", "dog", "random", "pca", "nmf", "hebbian"}; }
 
+const std::vector<FlagSpec>& conv1_flags() {
+  static const std::vector<FlagSpec> flags = {
+      {"conv1", FlagType::Text, "learned",
+       "first-layer embedding: learned (trained like any layer), gabor, dog, random (the default init), pca, nmf or "
+       "hebbian; every fixed bank's filters are scaled to the default init's expected L2 norm 1/sqrt(3) with bias 0"},
+      {"freeze-conv1", FlagType::Switch, "", "never update conv1.weight and conv1.bias (the optimizer skips them)"},
+      {"conv1-patches", FlagType::Int, "20000", "pca, nmf, hebbian: random patches drawn from the training set"},
+      {"gabor-orientations", FlagType::Int, "8", "gabor: orientations, theta = i*pi/N"},
+      {"gabor-phases", FlagType::Int, "2", "gabor: phases i*pi/2, i < N (1..4)"},
+      {"gabor-wavelengths", FlagType::FloatList, "",
+       "gabor: wavelengths in pixels, comma-separated (default: enough to fill the channels, geometric in "
+       "[2.5, max(2.5, 1.5 R)])"},
+      {"gabor-sigma-ratio", FlagType::Float, "0.56", "gabor: envelope sigma / wavelength"},
+      {"gabor-gamma", FlagType::Float, "1", "gabor: envelope aspect ratio"},
+      {"dog-scales", FlagType::Int, "0", "dog: centre sigmas, each on and off centre (0: channels / 2)"},
+      {"dog-sigma-min", FlagType::Float, "0.5", "dog: smallest centre sigma (pixels)"},
+      {"dog-sigma-max", FlagType::Float, "0", "dog: largest centre sigma (0: max(sigma-min, R/3))"},
+      {"dog-ratio", FlagType::Float, "2", "dog: surround sigma / centre sigma"},
+      {"nmf-objective", FlagType::Text, "frobenius", "nmf: frobenius or kl"},
+      {"nmf-iterations", FlagType::Int, "200", "nmf: multiplicative updates"},
+      {"hebbian-p", FlagType::Float, "3", "hebbian: Lebesgue norm p of the weights"},
+      {"hebbian-delta", FlagType::Float, "0.4", "hebbian: anti-Hebbian strength"},
+      {"hebbian-k", FlagType::Int, "2", "hebbian: rank of the unit pushed away"},
+      {"hebbian-epochs", FlagType::Int, "10", "hebbian: passes over the patches"},
+      {"hebbian-lr", FlagType::Float, "0.02", "hebbian: initial learning rate (decays linearly to 0)"},
+  };
+  return flags;
+}
+
+Conv1Options conv1_options(const FlagValues& given) {
+  const FlagValues f = given.with_defaults(conv1_flags(), "the conv1 embeddings");
+  Conv1Options o;
+  o.kind = f.get_text("conv1");
+  o.freeze = f.get_switch("freeze-conv1");
+  o.patches = f.get_int("conv1-patches");
+  o.gabor.orientations = f.get_int("gabor-orientations");
+  o.gabor.phases = f.get_int("gabor-phases");
+  if (!f.get_text("gabor-wavelengths").empty()) o.gabor.wavelengths = f.get_floats("gabor-wavelengths");
+  o.gabor.sigma_ratio = f.get_float("gabor-sigma-ratio");
+  o.gabor.gamma = f.get_float("gabor-gamma");
+  o.dog.scales = f.get_int("dog-scales");
+  o.dog.sigma_min = f.get_float("dog-sigma-min");
+  o.dog.sigma_max = f.get_float("dog-sigma-max");
+  o.dog.ratio = f.get_float("dog-ratio");
+  o.nmf_objective = f.get_text("nmf-objective");
+  o.nmf_iterations = f.get_int("nmf-iterations");
+  o.hebbian.p = f.get_float("hebbian-p");
+  o.hebbian.delta = f.get_float("hebbian-delta");
+  o.hebbian.k = f.get_int("hebbian-k");
+  o.hebbian.epochs = f.get_int("hebbian-epochs");
+  o.hebbian.lr = f.get_float("hebbian-lr");
+  return o;
+}
+
 void validate_conv1(const Conv1Options& o) {
   const auto kinds = conv1_kinds();
   if (std::find(kinds.begin(), kinds.end(), o.kind) == kinds.end()) {

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/flags.h"
 #include "datasets/dataset.h"
 #include "embeddings/filter_bank.h"
 #include "embeddings/hebbian.h"
@@ -35,6 +36,11 @@ struct Conv1Options {
 };
 
 std::vector<std::string> conv1_kinds();  // learned, gabor, dog, random, pca, nmf, hebbian
+
+// The embeddings' flags (--conv1, --freeze-conv1 and each bank's own), declared here so that
+// ml-train adds them without knowing them; and their values read back (defaults filled in).
+const std::vector<FlagSpec>& conv1_flags();
+Conv1Options conv1_options(const FlagValues& given);
 
 // Throws std::invalid_argument with one line: an unknown kind (listing the
 // known ones), --freeze-conv1 with learned, a bad option value.

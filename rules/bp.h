@@ -8,6 +8,4 @@ class Backprop : public BackwardChainRule {
   std::string name() const override { return "bp"; }
 };
 
-std::unique_ptr<LearningRule> make_bp(const RuleOptions& = {});
-
 }  // namespace ml

@@ -4,10 +4,20 @@
 #include <stdexcept>
 
 #include "engine/layers/pcn_block.h"
+#include "rules/registry.h"
 
 namespace ml {
 
-std::unique_ptr<LearningRule> make_bptt(const RuleOptions&) { return std::make_unique<BackpropThroughTime>(); }
+// The PCN: 0.01 lowered by a cosine with weight decay 5e-4 is its best 15-epoch setting (docs/RESULTS.md).
+// The quick preset unrolls 2 cycles instead of 6: the unrolled network costs ~K times the LeNet.
+ML_REGISTER_RULE(bptt, {.name = "bptt",
+                        .order = 20,
+                        .training_defaults = {{"lr", "0.01"}, {"lr-schedule", "cosine"}, {"weight-decay", "0.0005"}},
+                        .quick_flags = "--cycles 2",
+                        .study_arch = "pcn",
+                        .make = [](const FlagValues&) -> std::unique_ptr<LearningRule> {
+                          return std::make_unique<BackpropThroughTime>();
+                        }})
 
 void BackpropThroughTime::attach(Network& net, uint64_t) {
   block_ = nullptr;

@@ -38,6 +38,4 @@ class BackpropThroughTime : public BackwardChainRule {
   std::string rows_;                 // cycles.csv rows of the epochs so far
 };
 
-std::unique_ptr<LearningRule> make_bptt(const RuleOptions& = {});
-
 }  // namespace ml

@@ -14,6 +14,7 @@
 
 #include "engine/tensor_ops.h"
 #include "kernels/linear/linear.h"
+#include "rules/registry.h"
 #include "rules/target_prop.h"
 
 namespace ml {
@@ -202,6 +203,14 @@ void DirectDTP::extra_alignment(Network& net, const Batch& batch, AlignmentLog& 
   }
 }
 
-std::unique_ptr<LearningRule> make_ddtp(const RuleOptions& o) { return std::make_unique<DirectDTP>(o); }
+// As dtp (docs/RESULTS.md).
+ML_REGISTER_RULE(ddtp, {.name = "ddtp",
+                        .order = 90,
+                        .training_defaults = {{"lr", "0.001"}, {"clip-grad-norm", "5"}},
+                        .flags = target_prop_flags(),
+                        .quick_flags = "--feedback-pretrain-epochs 0",
+                        .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
+                          return std::make_unique<DirectDTP>(target_prop_options(f));
+                        }})
 
 }  // namespace ml

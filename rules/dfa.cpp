@@ -6,6 +6,7 @@
 #include "engine/tensor_ops.h"
 #include "kernels/linear/linear.h"
 #include "kernels/relu/relu.h"
+#include "rules/registry.h"
 
 namespace ml {
 
@@ -77,5 +78,13 @@ std::vector<NamedTensor> DirectFeedbackAlignment::state() {
   }
   return out;
 }
+
+// As fa: bp's 0.01 diverges on the seed LeNet (docs/RESULTS.md).
+ML_REGISTER_RULE(dfa, {.name = "dfa",
+                       .order = 40,
+                       .training_defaults = {{"lr", "0.001"}},
+                       .make = [](const FlagValues&) -> std::unique_ptr<LearningRule> {
+                         return std::make_unique<DirectFeedbackAlignment>();
+                       }})
 
 }  // namespace ml

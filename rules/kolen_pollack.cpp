@@ -5,6 +5,7 @@
 // so B - W shrinks by (1 - eta lambda) every step and B converges to W.
 #include "engine/tensor_ops.h"
 #include "rules/feedback_rule.h"
+#include "rules/registry.h"
 
 namespace ml {
 
@@ -50,8 +51,14 @@ class KolenPollack : public FeedbackRule {
   std::vector<Param> params_;
 };
 
-std::unique_ptr<LearningRule> make_kolen_pollack(const RuleOptions& o) {
-  return std::make_unique<KolenPollack>(o.kp_decay);
-}
+ML_REGISTER_RULE(kolen_pollack,
+                 {.name = "kolen-pollack",
+                  .order = 70,
+                  .training_defaults = {{"lr", "0.01"}},
+                  .flags = {{"kp-decay", FlagType::Float, "0.001",
+                             "weight decay lambda on W and B (B - W shrinks by 1 - lr*lambda per step)"}},
+                  .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
+                    return std::make_unique<KolenPollack>(f.get_float("kp-decay"));
+                  }})
 
 }  // namespace ml

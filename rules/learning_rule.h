@@ -1,6 +1,7 @@
 // The unit of variation: how error (or targets) reaches each layer, and how
 // weights and the rule's own extra state change. A rule never reaches into
-// another rule; it uses only the layers' primitives.
+// another rule; it uses only the layers' primitives. Each rule registers itself
+// with its options and defaults (rules/registry.h).
 #pragma once
 #include <functional>
 #include <memory>
@@ -19,37 +20,6 @@
 #include "rules/alignment.h"
 
 namespace ml {
-
-// Every rule's hyperparameters (flags of ml-train, stored in config.json).
-// Each rule reads only its own.
-struct RuleOptions {
-  std::string feedback_magnitude = "uniform";  // sign-symmetry: uniform | random | batchwise
-  float kp_decay = 1e-3f;       // kolen-pollack: weight decay on W and B (B - W shrinks by it)
-  // weight-mirror's eta_B, lambda_B and probe count: one value, or one per layer with a feedback weight
-  std::vector<float> mirror_lr = {1e-3f};     // eta_B
-  std::vector<float> mirror_decay = {1e-3f};  // lambda_B (B -> (mirror_lr / mirror_decay) W)
-  float mirror_noise = 0.1f;    // weight-mirror: probe x ~ mirror_noise * U(-0.5, 0.5)
-  std::vector<int> mirror_samples = {32};     // probe samples per batch (at least; see mirror_fan_in_ratio)
-  float mirror_fan_in_ratio = 0.0f;  // weight-mirror: at least ratio x fan-in probe pairs per layer and step
-  int mirror_steps = 1000;      // weight-mirror: mirror-only steps before training (the "mirror phase")
-  // target propagation (dtp, ddtp, ldrl); defaults: REFERENCES.md "Target propagation"
-  float tp_eta_hat = 0.06f;     // output target t_L = h_L - eta_hat * dl/dh_L (per sample)
-  float tp_noise = 0.09f;       // sigma of the feedback losses' Gaussian noise
-  // learning rate of the feedback weights Q: one for every feedback map, or one per map from the bottom up
-  std::vector<float> feedback_lr = {1.6e-4f};
-  std::string feedback_optimizer = "adam";  // sgd | adam, for the feedback weights
-  float feedback_weight_decay = 0.0f;       // L2 on Q (for ddtp: the regulariser of the DRL)
-  // feedback updates per batch: one value for every feedback map, or one per map from the bottom up
-  std::vector<int> feedback_steps = {1};
-  int feedback_pretrain_epochs = 1;  // feedback-only passes over the training set before training
-  int inference_steps = 10;     // pc: relaxation steps T of the value nodes per batch
-  float inference_lr = 0.5f;    // pc: step size gamma of each relaxation step
-  float pc_beta = 0.1f;         // pc: weight of the loss as the top energy term (the output's nudge)
-  // weight-perturbation, node-perturbation: noise scale, draws per batch, +-xi pairs
-  float perturbation_sigma = 1e-3f;
-  int perturbations = 1;
-  bool antithetic = false;
-};
 
 class LearningRule {
  public:
@@ -135,9 +105,5 @@ class BackwardChainRule : public LearningRule {
 using FeedbackChooser = std::function<const Tensor*(size_t, Layer&)>;
 LossResult backward_walk(Network& net, const Batch& batch, LogSoftmaxNLL& loss, const FeedbackChooser& feedback,
                          std::vector<const Tensor*>& deltas);
-
-// "bp", ... -> a new rule. Throws std::invalid_argument("--rule 'x': unknown; known: ...").
-std::unique_ptr<LearningRule> make_rule(const std::string& name, const RuleOptions& options = {});
-std::vector<std::string> rule_names();
 
 }  // namespace ml

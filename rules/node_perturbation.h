@@ -28,7 +28,7 @@ namespace ml {
 
 class NodePerturbation : public PerturbationRule {
  public:
-  explicit NodePerturbation(const RuleOptions& o);
+  explicit NodePerturbation(const PerturbationOptions& o);
   std::string name() const override { return "node-perturbation"; }
   void attach(Network& net, uint64_t seed) override;
   LossResult compute_gradients(Network& net, const Batch& batch) override;

@@ -7,10 +7,38 @@
 #include <utility>
 #include <vector>
 
+#include "base/flags.h"
 #include "base/rng.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
+
+struct PerturbationOptions {
+  float perturbation_sigma;  // noise scale
+  int perturbations;         // draws per batch, averaged
+  bool antithetic;           // each draw at +xi and -xi
+};
+
+// The flags weight-perturbation and node-perturbation declare alike, and their values read back.
+inline const std::vector<FlagSpec>& perturbation_flags() {
+  static const std::vector<FlagSpec> flags = {
+      {"perturbation-sigma", FlagType::Float, "0.001",
+       "std of the Gaussian noise on the weights / the conv and fc outputs "
+       "(pre-activations)"},
+      {"perturbations", FlagType::Int, "1",
+       "K noise draws per batch, averaged (node: one forward over K + 1 "
+       "copies of the batch; weight: K + 1 forward passes)"},
+      {"antithetic", FlagType::Switch, "",
+       "evaluate each draw at +noise and -noise (central difference; twice "
+       "the perturbed passes)"},
+  };
+  return flags;
+}
+inline PerturbationOptions perturbation_options(const FlagValues& f) {
+  return {.perturbation_sigma = f.get_float("perturbation-sigma"),
+          .perturbations = f.get_int("perturbations"),
+          .antithetic = f.get_switch("antithetic")};
+}
 
 class PerturbationRule : public LearningRule {
  public:

@@ -40,11 +40,17 @@
 
 namespace ml {
 
+struct PredictiveCodingOptions {
+  int inference_steps;  // relaxation steps T of the value nodes per batch
+  float inference_lr;   // step size gamma of each relaxation step
+  float pc_beta;        // weight of the loss as the top energy term (the output's nudge)
+};
+
 class PredictiveCoding : public LearningRule {
  public:
   // Throws std::invalid_argument naming the flag for inference_steps < 0,
   // inference_lr <= 0 or pc_beta <= 0.
-  explicit PredictiveCoding(const RuleOptions& o);
+  explicit PredictiveCoding(const PredictiveCodingOptions& o);
   std::string name() const override { return "pc"; }
   void attach(Network& net, uint64_t seed) override;
   LossResult train_step(Network& net, const Batch& batch, Optimizer& opt) override;
@@ -103,7 +109,5 @@ class PredictiveCoding : public LearningRule {
   const Tensor* dlogits_ = nullptr;  // dloss/dlogits of the mean loss at the current predictions
   std::vector<double> energy_trace_, block_energy_;
 };
-
-std::unique_ptr<LearningRule> make_predictive_coding(const RuleOptions& o);
 
 }  // namespace ml

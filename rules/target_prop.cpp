@@ -33,7 +33,37 @@ void conv_stride_pad(const std::string& token, int& stride, int& pad) {
 
 }  // namespace
 
-TargetPropRule::TargetPropRule(const RuleOptions& o) : o_(o) {
+const std::vector<FlagSpec>& target_prop_flags() {
+  static const std::vector<FlagSpec> flags = {
+      {"tp-eta-hat", FlagType::Float, "0.06",
+       "output target step, t_L = h_L - eta_hat * dloss/dh_L per sample"},
+      {"tp-noise", FlagType::Float, "0.09", "sigma of the feedback losses' Gaussian noise"},
+      {"feedback-lr", FlagType::FloatList, "0.00016",
+       "learning rate of the feedback weights, for every feedback map, or comma-separated one per "
+       "map from the bottom up"},
+      {"feedback-optimizer", FlagType::Text, "adam",
+       "sgd (momentum 0.9) or adam, for the feedback weights"},
+      {"feedback-weight-decay", FlagType::Float, "0", "L2 weight decay on the feedback weights"},
+      {"feedback-steps", FlagType::IntList, "1",
+       "feedback updates per batch, for every feedback map, or comma-separated one per map from "
+       "the bottom up (ldrl on the seed LeNet: conv2,fc1,fc2)"},
+      {"feedback-pretrain-epochs", FlagType::Int, "1",
+       "feedback-only passes over the training set before epoch 1"},
+  };
+  return flags;
+}
+
+TargetPropOptions target_prop_options(const FlagValues& f) {
+  return {.tp_eta_hat = f.get_float("tp-eta-hat"),
+          .tp_noise = f.get_float("tp-noise"),
+          .feedback_lr = f.get_floats("feedback-lr"),
+          .feedback_optimizer = f.get_text("feedback-optimizer"),
+          .feedback_weight_decay = f.get_float("feedback-weight-decay"),
+          .feedback_steps = f.get_ints("feedback-steps"),
+          .feedback_pretrain_epochs = f.get_int("feedback-pretrain-epochs")};
+}
+
+TargetPropRule::TargetPropRule(const TargetPropOptions& o) : o_(o) {
   if (!(o.tp_eta_hat > 0.0f)) throw std::invalid_argument("--tp-eta-hat " + flag_value(o.tp_eta_hat) + ": must be > 0");
   if (!(o.tp_noise > 0.0f)) throw std::invalid_argument("--tp-noise " + flag_value(o.tp_noise) + ": must be > 0");
   check_each_value("--feedback-lr", o.feedback_lr, [](float v) { return v > 0.0f; }, "must be > 0");

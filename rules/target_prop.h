@@ -26,13 +26,31 @@
 #include <memory>
 #include <vector>
 
+#include "base/flags.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
 
+// The family's options (flags of dtp, ddtp and ldrl alike); defaults: REFERENCES.md "Target propagation".
+struct TargetPropOptions {
+  float tp_eta_hat;  // output target t_L = h_L - eta_hat * dl/dh_L (per sample)
+  float tp_noise;    // sigma of the feedback losses' Gaussian noise
+  // learning rate of the feedback weights Q: one for every feedback map, or one per map from the bottom up
+  std::vector<float> feedback_lr;
+  std::string feedback_optimizer;  // sgd | adam, for the feedback weights
+  float feedback_weight_decay;     // L2 on Q (for ddtp: the regulariser of the DRL)
+  // feedback updates per batch: one value for every feedback map, or one per map from the bottom up
+  std::vector<int> feedback_steps;
+  int feedback_pretrain_epochs;  // feedback-only passes over the training set before training
+};
+
+// The flags each of dtp, ddtp and ldrl declares, and their values read back.
+const std::vector<FlagSpec>& target_prop_flags();
+TargetPropOptions target_prop_options(const FlagValues& f);
+
 class TargetPropRule : public LearningRule {
  public:
-  explicit TargetPropRule(const RuleOptions& o);
+  explicit TargetPropRule(const TargetPropOptions& o);
 
   void attach(Network& net, uint64_t seed) override;
   LossResult train_step(Network& net, const Batch& batch, Optimizer& opt) override;
@@ -87,7 +105,7 @@ class TargetPropRule : public LearningRule {
   // This batch's feedback updates: block b's feedback weights get block_steps_[b] optimizer steps.
   void feedback_updates(Network& net);
 
-  RuleOptions o_;
+  TargetPropOptions o_;
   std::vector<Block> blocks_;
   std::vector<Param> feedback_;   // per block; value undefined where the block has none
   std::vector<Param> feedback_bias_;  // per block: dtp's c_b, one per channel (feature) of h_{b-1}; else undefined

@@ -18,12 +18,23 @@
 #include "engine/tensor_ops.h"
 #include "rules/feedback_rule.h"
 #include "rules/per_layer_flag.h"
+#include "rules/registry.h"
 
 namespace ml {
 
+struct WeightMirrorOptions {
+  // eta_B, lambda_B and the probe count: one value, or one per layer with a feedback weight
+  std::vector<float> mirror_lr;     // eta_B
+  std::vector<float> mirror_decay;  // lambda_B (B -> (mirror_lr / mirror_decay) W)
+  float mirror_noise;               // probe x ~ mirror_noise * U(-0.5, 0.5)
+  std::vector<int> mirror_samples;  // probe samples per batch (at least; see mirror_fan_in_ratio)
+  float mirror_fan_in_ratio;        // at least ratio x fan-in probe pairs per layer and step
+  int mirror_steps;                 // mirror-only steps before training (the "mirror phase")
+};
+
 class WeightMirror : public FeedbackRule {
  public:
-  explicit WeightMirror(const RuleOptions& o) : o_(o) {
+  explicit WeightMirror(const WeightMirrorOptions& o) : o_(o) {
     check_each_value("--mirror-lr", o.mirror_lr, [](float v) { return v > 0.0f; }, "must be > 0");
     check_each_value("--mirror-decay", o.mirror_decay, [](float v) { return v > 0.0f && v < 1.0f; },
                      "must be in (0, 1)");
@@ -120,7 +131,7 @@ class WeightMirror : public FeedbackRule {
     return s;
   }
 
-  RuleOptions o_;
+  WeightMirrorOptions o_;
   std::vector<float> lr_, decay_;  // per network layer (0 where there is no feedback weight)
   std::vector<int> samples_;
   Rng noise_rng_{1};
@@ -128,6 +139,35 @@ class WeightMirror : public FeedbackRule {
   std::vector<float> host_probe_;
 };
 
-std::unique_ptr<LearningRule> make_weight_mirror(const RuleOptions& o) { return std::make_unique<WeightMirror>(o); }
+// In the study: B mirrored over ~20 steps in conv1, conv2 and fc2 (fc2 with 1024 probes a step) and ~1000 in
+// fc1 (553 probes); B averages W over ~1/lambda_B steps and lags it, and a lagging fc2 feedback limits the rate,
+// so 0.003 lowered by a cosine (docs/RESULTS.md). The per-layer lists are the seed LeNet's.
+ML_REGISTER_RULE(
+    weight_mirror,
+    {.name = "weight-mirror",
+     .order = 60,
+     .training_defaults = {{"lr", "0.003"}, {"lr-schedule", "cosine"}},
+     .flags = {{"mirror-lr", FlagType::FloatList, "0.001",
+                "eta_B (B -> (mirror-lr / mirror-decay) W); one value, or comma-separated, one per "
+                "layer with a feedback weight from the bottom up (as --mirror-decay, --mirror-samples)"},
+               {"mirror-decay", FlagType::FloatList, "0.001",
+                "lambda_B, B's decay per mirror step (B averages W over ~1/lambda_B steps)"},
+               {"mirror-noise", FlagType::Float, "0.1", "probe amplitude, x ~ a * U(-0.5, 0.5)"},
+               {"mirror-samples", FlagType::IntList, "32", "probe samples per batch"},
+               {"mirror-fan-in-ratio", FlagType::Float, "0",
+                "at least this many probe input/output pairs per layer and step, as a multiple of "
+                "the layer's fan-in (a conv layer's output positions count as pairs)"},
+               {"mirror-steps", FlagType::Int, "1000",
+                "mirror-only steps before training (the mirror phase)"}},
+     .study_flags = "--mirror-steps 5000 --mirror-fan-in-ratio 0.06 --mirror-decay 0.05,0.05,0.001,0.05 "
+                    "--mirror-lr 0.05,0.05,0.001,0.05 --mirror-samples 32,32,32,1024",
+     .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
+       return std::make_unique<WeightMirror>(WeightMirrorOptions{.mirror_lr = f.get_floats("mirror-lr"),
+                                                                 .mirror_decay = f.get_floats("mirror-decay"),
+                                                                 .mirror_noise = f.get_float("mirror-noise"),
+                                                                 .mirror_samples = f.get_ints("mirror-samples"),
+                                                                 .mirror_fan_in_ratio = f.get_float("mirror-fan-in-ratio"),
+                                                                 .mirror_steps = f.get_int("mirror-steps")});
+     }})
 
 }  // namespace ml

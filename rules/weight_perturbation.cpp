@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "kernels/noise/noise.h"
+#include "rules/registry.h"
 
 namespace ml {
 namespace {
@@ -24,7 +25,7 @@ std::vector<Param*> trainable(Network& net) {
 
 }  // namespace
 
-WeightPerturbation::WeightPerturbation(const RuleOptions& o)
+WeightPerturbation::WeightPerturbation(const PerturbationOptions& o)
     : sigma_(o.perturbation_sigma), k_(o.perturbations), antithetic_(o.antithetic) {
   if (!(sigma_ > 0.0f) || !std::isfinite(sigma_)) {
     throw std::invalid_argument("--perturbation-sigma " + std::to_string(sigma_) + ": must be > 0 and finite");
@@ -90,8 +91,14 @@ LossResult WeightPerturbation::compute_gradients(Network& net, const Batch& batc
   return result;
 }
 
-std::unique_ptr<LearningRule> make_weight_perturbation(const RuleOptions& o) {
-  return std::make_unique<WeightPerturbation>(o);
-}
+// The variance of the updates needs far smaller steps than bp's: the largest rate that lasted 15 epochs on the
+// seed LeNet (docs/RESULTS.md).
+ML_REGISTER_RULE(weight_perturbation, {.name = "weight-perturbation",
+                                        .order = 120,
+                                        .training_defaults = {{"lr", "0.00001"}},
+                                        .flags = perturbation_flags(),
+                                        .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
+                                          return std::make_unique<WeightPerturbation>(perturbation_options(f));
+                                        }})
 
 }  // namespace ml

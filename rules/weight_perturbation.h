@@ -22,7 +22,7 @@ namespace ml {
 
 class WeightPerturbation : public PerturbationRule {
  public:
-  explicit WeightPerturbation(const RuleOptions& o);
+  explicit WeightPerturbation(const PerturbationOptions& o);
   std::string name() const override { return "weight-perturbation"; }
   void attach(Network& net, uint64_t seed) override;
   LossResult compute_gradients(Network& net, const Batch& batch) override;

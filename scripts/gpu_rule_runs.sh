@@ -24,7 +24,10 @@ while [ $# -gt 0 ]; do
 done
 if [ ! -r "$plan" ]; then echo "gpu_rule_runs.sh: --plan '$plan': cannot read it" >&2; exit 2; fi
 mkdir -p "$runs"
+# The optimizer flags as bp's defaults, which every rule had when these plans were written (ml-train now gives
+# each rule its own); a plan line's own flags come later and override them.
 common="--data fashion-mnist --data-dir $data --device cuda --epochs 15 --batch 64 --optimizer sgd --momentum 0.9 --seed 1 --no-progress"
+common="$common --lr 0.01 --lr-schedule constant --clip-grad-norm 0 --weight-decay 0"
 lenet="--arch lenet --align-every 200"
 mlp="--arch flatten-fc100-relu-fc10"
 # The plan: one run per line, "name|flags" ($LENET, $MLP: the two networks

@@ -212,10 +212,10 @@ void human_section(HtmlReport& report, const std::vector<RunData>& runs, const s
   csv << "model,metric,value\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : runs) {
-    const std::string acts = r.acts_dir();
-    const Eigen::MatrixXd probs = load_matrix_npy(acts + "/probs.npy");
-    const std::vector<int64_t> indices = load_labels_npy(acts + "/indices.npy");
-    const std::vector<int64_t> labels = load_labels_npy(acts + "/labels.npy");
+    const ActsDir acts = r.acts();
+    const Eigen::MatrixXd probs = load_matrix_npy(acts.probs());
+    const std::vector<int64_t> indices = load_labels_npy(acts.indices());
+    const std::vector<int64_t> labels = load_labels_npy(acts.labels());
     if (human_all.cols() != probs.cols())
       throw std::runtime_error(human_path + ": " + std::to_string(human_all.cols()) + " classes, the models have " +
                                std::to_string(probs.cols()));
@@ -232,7 +232,7 @@ void human_section(HtmlReport& report, const std::vector<RunData>& runs, const s
         << r.name << ",confusion_correlation," << h.confusion_correlation << '\n';
     rows.push_back({r.name, fixed(h.cross_entropy, 3), fixed(100 * h.agreement, 1), fixed(h.confusion_correlation, 3)});
   }
-  report.paragraph("On the " + std::to_string(runs.empty() ? 0 : load_labels_npy(runs[0].acts_dir() + "/labels.npy").size()) +
+  report.paragraph("On the " + std::to_string(runs.empty() ? 0 : load_labels_npy(runs[0].acts().labels()).size()) +
                    " probe images: cross-entropy from the human distribution to the model's (lower is closer), "
                    "agreement with the human majority label, and the correlation of the off-diagonal soft confusion "
                    "matrices (do the model and people confuse the same classes?).");
@@ -251,7 +251,7 @@ void collect_study(const std::string& dir) {
   std::vector<std::string> missing;
   for (const std::string& name : study.runs) {
     const std::string run_dir = dir + "/runs/" + name;
-    if (!fs::exists(run_dir + "/done")) {
+    if (!fs::exists(RunDir(run_dir).done())) {
       missing.push_back(name);
       continue;
     }

@@ -7,7 +7,8 @@
 #include <stdexcept>
 
 #include "embeddings/conv1_embedding.h"
-#include "rules/learning_rule.h"
+#include "rules/registry.h"
+#include "training/run_dir.h"
 
 namespace ml {
 
@@ -35,52 +36,23 @@ std::string fnv1a_hex(const std::string& s) {
 const char* const kStudyMaxLoss = "100";
 
 std::string rule_flags(const std::string& rule, bool quick) {
-  // bptt trains the deep predictive coding network, every other rule the seed LeNet.
-  const std::string arch = rule == "bptt" ? " --arch pcn" : " --arch lenet";
-  // The quick preset's budget (under 20 minutes on 2 cores) halves the three
-  // costliest rules' work per batch; the report names these settings on top.
-  std::string cheaper;
-  if (quick) {
-    for (const auto& [r, flags] : quick_rule_settings())
-      if (r == rule) cheaper = " " + flags;
-  }
-  // Feedback-alignment-family rules diverge at the baseline's lr 0.01 on the
-  // seed LeNet (docs/RESULTS.md); they train at 0.001.
-  if (rule == "fa" || rule == "dfa") return "--lr 0.001" + arch + cheaper;
-  // Weight mirror: B averages W over ~1/lambda_B steps and lags it; a lagging fc2 feedback limits the
-  // rate (constant rates above 0.001 end in NaN). Mirrored over ~20 steps in conv1, conv2 and fc2 (fc2
-  // with 1024 probes a step) and ~1000 in fc1 (553 probes), 0.003 lowered by a cosine trains smoothly:
-  // 90.87% on seed 1, 90.54 over seeds 1-5 (docs/RESULTS.md). The per-layer lists are the LeNet's.
-  if (rule == "weight-mirror")
-    return "--lr 0.003 --lr-schedule cosine --mirror-steps 5000 --mirror-fan-in-ratio 0.06"
-           " --mirror-decay 0.05,0.05,0.001,0.05 --mirror-lr 0.05,0.05,0.001,0.05 --mirror-samples 32,32,32,1024" +
-           arch + cheaper;
-  // ldrl ends in NaN at 0.01 within 7 epochs (0.003 with a cosine in epoch 3); 0.0025 lowered by a
-  // cosine with the gradient norm clipped at 5 is its best 15-epoch setting (90.57%; 0.002 clipped
-  // 90.23, unclipped 90.14; 0.001 constant: 88.84; docs/RESULTS.md).
-  if (rule == "ldrl") return "--lr 0.0025 --lr-schedule cosine --clip-grad-norm 5" + arch + cheaper;
-  // dtp and ddtp: at 0.01 a batch loss passes 100 within 53 batches of the quick preset, and dtp does at 0.001
-  // in epoch 2 unclipped; 0.001 with the gradient norm clipped at 5 trains both (quick preset: dtp 71.24%,
-  // ddtp 74.67% in README's table; the full preset: dtp 75.27%, ddtp 89.13%, docs/RESULTS.md).
-  if (rule == "dtp" || rule == "ddtp") return "--lr 0.001 --clip-grad-norm 5" + arch + cheaper;
-  // The PCN: 0.01 lowered by a cosine with weight decay 5e-4 reaches 91.75% in 15 epochs (constant 0.01:
-  // 90.49, its test loss rising after epoch 9; docs/RESULTS.md).
-  if (rule == "bptt") return "--lr 0.01 --lr-schedule cosine --weight-decay 0.0005" + arch + cheaper;
-  // Perturbation rules: their updates' variance needs far smaller steps; these are the largest rates
-  // that lasted 15 epochs on the LeNet (1e-4 and 3e-5 ended in NaN; docs/RESULTS.md, issue 12).
-  if (rule == "node-perturbation") return "--lr 0.00003" + arch + cheaper;
-  if (rule == "weight-perturbation") return "--lr 0.00001" + arch + cheaper;
-  return "--lr 0.01" + arch + cheaper;
+  // Each rule's own settings (rules/registry.h: its file says why): the optimizer's, then its own flags for the
+  // seed LeNet, the architecture (bptt trains the PCN), and what the quick preset makes cheaper.
+  const RuleSpec& spec = rule_spec(rule);
+  std::string flags;
+  for (const auto& [flag, value] : spec.training_defaults) flags += (flags.empty() ? "--" : " --") + flag + " " + value;
+  if (!spec.study_flags.empty()) flags += " " + spec.study_flags;
+  flags += " --arch " + spec.study_arch;
+  if (quick && !spec.quick_flags.empty()) flags += " " + spec.quick_flags;
+  return flags;
 }
 
-const std::vector<std::pair<std::string, std::string>>& quick_rule_settings() {
-  static const std::vector<std::pair<std::string, std::string>> settings = {
-      {"pc", "--inference-steps 5"},                  // default 10: a pc batch costs ~(2T + 3)/3 bp batches
-      {"bptt", "--cycles 2"},                         // default 6: the unrolled network is ~K times LeNet's cost
-      {"dtp", "--feedback-pretrain-epochs 0"},        // default 1: the feedback weights still learn every batch
-      {"ddtp", "--feedback-pretrain-epochs 0"},
-      {"ldrl", "--feedback-pretrain-epochs 0"},
-  };
+std::vector<std::pair<std::string, std::string>> quick_rule_settings() {
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const auto& name : rule_names()) {
+    const RuleSpec& spec = rule_spec(name);
+    if (!spec.quick_flags.empty()) settings.emplace_back(name, spec.quick_flags);
+  }
   return settings;
 }
 
@@ -153,20 +125,21 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
                           " --seed " + std::to_string(s) + " --align-every " + std::to_string(align_every) +
                           " --device " + c.device + " --max-loss " + kStudyMaxLoss + " --no-progress --out " + d;
       // A run that diverged keeps its last good checkpoint and still gets recorded.
-      std::string rec = quote(bin + "ml-record") + " " + quote(j.dir + "/model.safetensors") +
+      const RunDir run(j.dir);
+      std::string rec = quote(bin + "ml-record") + " " + quote(run.model()) +
                         (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " +
                         std::to_string(c.probe) + " --layers stages --probs --seed 1 --device " + c.device +
-                        " --out " + quote(j.dir + "/acts");
+                        " --out " + quote(run.acts().dir());
       // A run stopped part-way (Ctrl-C, a job scheduler's time limit) left its training state: it
       // continues from there, bit for bit. ml-train refuses a state written with other settings, and
       // then the run starts again from scratch.
-      const std::string state = quote(j.dir + "/train_state.safetensors"), log = quote(j.dir + "/train.log");
+      const std::string state = quote(run.train_state()), log = quote(run.train_log());
       const std::string resume = quote(bin + "ml-train") + " --resume " + d + " --no-progress >> " + log + " 2>&1";
       const std::string work = "mkdir -p " + d + " && { { test -f " + state + " && " + resume + "; } || " + train +
-                               " > " + log + " 2>&1; test -f " + quote(j.dir + "/model.safetensors") + "; } && " +
-                               rec + " > " + quote(j.dir + "/record.log") + " 2>&1";
+                               " > " + log + " 2>&1; test -f " + quote(run.model()) + "; } && " +
+                               rec + " > " + quote(run.record_log()) + " 2>&1";
       j.key = fnv1a_hex(work);
-      j.command = work + " && echo " + j.key + " > " + quote(j.dir + "/done");
+      j.command = work + " && echo " + j.key + " > " + quote(run.done());
       jobs.push_back(j);
     }
   }
@@ -174,7 +147,7 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
 }
 
 bool job_done(const StudyJob& job) {
-  std::ifstream f(job.dir + "/done");
+  std::ifstream f(RunDir(job.dir).done());
   std::string key;
   return f >> key && key == job.key;
 }

@@ -34,10 +34,11 @@ struct StudyConfig {
 StudyConfig resolve_study(StudyConfig c, bool have_gpu);
 
 // The architecture, learning rate and rule flags each rule trains with in a
-// study (the settings docs/RESULTS.md reports), on top of the shared SGD settings.
+// study (the settings docs/RESULTS.md reports; each rule declares its own in
+// rules/), on top of the shared SGD settings.
 std::string rule_flags(const std::string& rule, bool quick);
-// The quick preset's cheaper settings per rule (rule, ml-train flags).
-const std::vector<std::pair<std::string, std::string>>& quick_rule_settings();
+// The quick preset's cheaper settings per rule (rule, ml-train flags), in rule order.
+std::vector<std::pair<std::string, std::string>> quick_rule_settings();
 
 struct StudyJob {
   std::string name;     // "fa", "bp-conv1-gabor", or "fa-s2" with several seeds

@@ -115,11 +115,11 @@ RepresentationSummary representation_sections(HtmlReport& report, const std::vec
     report.paragraph(html_escape("Not in the layer-by-layer comparisons (another architecture, other layers): " + list + "."));
   }
   const std::vector<std::string>& layers = first_layers;
-  const int64_t n = read_npy(runs.front()->acts_dir() + "/labels.npy").rows();
+  const int64_t n = read_npy(runs.front()->acts().labels()).rows();
   const size_t m = runs.size(), nl = layers.size();
   std::vector<std::vector<LayerStats>> stats(m, std::vector<LayerStats>(nl));
   for (size_t l = 0; l < nl; ++l) {
-    for (size_t r = 0; r < m; ++r) stats[r][l] = layer_stats(runs[r]->acts_dir() + "/" + layers[l] + ".npy", n);
+    for (size_t r = 0; r < m; ++r) stats[r][l] = layer_stats(runs[r]->acts().layer(layers[l]), n);
   }
   std::vector<std::string> names;
   for (const RunData* r : runs) names.push_back(r->name);
@@ -286,7 +286,7 @@ RepresentationSummary representation_sections(HtmlReport& report, const std::vec
   report.heading("First-layer filters", 3);
   report.begin_row();
   for (const RunData* r : runs) {
-    const Checkpoint ck = load_safetensors(r->dir + "/model.safetensors");
+    const Checkpoint ck = load_safetensors(RunDir(r->dir).model());
     const Tensor* w = ck.find("conv1.weight");
     if (!w || w->ndim() != 4) continue;
     const std::string png = dir + "/plots/filters_" + plot_name(r->name) + ".png";

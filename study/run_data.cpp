@@ -44,7 +44,8 @@ RunData load_run(const std::string& dir, const std::string& name) {
   RunData r;
   r.name = name;
   r.dir = dir;
-  const std::string config_path = dir + "/config.json";
+  const RunDir run(dir);
+  const std::string config_path = run.config();
   std::ifstream cf(config_path, std::ios::binary);
   if (!cf) throw std::runtime_error(config_path + ": cannot open (the run never started?)");
   const RunConfig config = parse_run_config(std::string(std::istreambuf_iterator<char>(cf), {}), config_path);
@@ -54,7 +55,7 @@ RunData load_run(const std::string& dir, const std::string& name) {
   r.epochs_planned = config.epochs_planned;
   r.batches_per_epoch = config.batches_per_epoch;
 
-  const std::string metrics_path = dir + "/metrics.csv";
+  const std::string metrics_path = run.metrics();
   const auto metrics = read_csv(metrics_path);
   if (metrics.empty() || metrics[0].size() < 7 || metrics[0][0] != "epoch")
     throw std::runtime_error(metrics_path + ": missing or without the header ml-train writes");
@@ -66,7 +67,7 @@ RunData load_run(const std::string& dir, const std::string& name) {
                         to_double(m[5], metrics_path), to_double(m[6], metrics_path)});
   }
 
-  const std::string align_path = dir + "/alignment.csv";
+  const std::string align_path = run.alignment();
   if (std::ifstream(align_path)) {
     const auto rows = read_csv(align_path);
     for (size_t i = 1; i < rows.size(); ++i) {
@@ -77,7 +78,7 @@ RunData load_run(const std::string& dir, const std::string& name) {
     }
   }
 
-  std::ifstream layers(r.acts_dir() + "/layers.txt");
+  std::ifstream layers(run.acts().layer_list());
   for (std::string l; layers >> l;) r.layers.push_back(l);
   return r;
 }

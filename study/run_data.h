@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rules/alignment.h"
+#include "training/run_dir.h"
 
 namespace ml {
 
@@ -27,7 +28,7 @@ struct RunData {
 
   bool diverged() const { return static_cast<int>(epochs.size()) < epochs_planned; }
   double final_test_acc() const { return epochs.empty() ? 0 : epochs.back().test_acc; }
-  std::string acts_dir() const { return dir + "/acts"; }
+  ActsDir acts() const { return RunDir(dir).acts(); }
 };
 
 // Throws std::runtime_error naming the file for a missing or malformed one.

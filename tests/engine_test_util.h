@@ -8,7 +8,7 @@
 
 #include "engine/network.h"
 #include "engine/optimizer.h"
-#include "rules/learning_rule.h"
+#include "rules/registry.h"
 #include "test_util.h"
 
 namespace ml_test {

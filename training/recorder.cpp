@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "training/run_dir.h"
 #include "datasets/dataset.h"
 #include "datasets/npy.h"
 #include "base/atomic_file.h"
@@ -150,13 +151,13 @@ void record(const RecordConfig& c) {
   std::error_code ec;
   std::filesystem::create_directories(c.out, ec);
   if (ec) throw std::runtime_error("--out '" + c.out + "': cannot create directory: " + ec.message());
-  const std::filesystem::path out(c.out);
+  const ActsDir acts(c.out);
 
   std::vector<std::unique_ptr<NpyStreamWriter>> writers;
   for (const auto& r : layers) {
     int64_t features = 1;
     for (int64_t d : r.shape) features *= d;
-    writers.push_back(std::make_unique<NpyStreamWriter>((out / (r.name + ".npy")).string(),
+    writers.push_back(std::make_unique<NpyStreamWriter>(acts.layer(r.name),
                                                         std::vector<int64_t>{n, features}));
   }
   const int classes = split.num_classes;
@@ -200,16 +201,16 @@ void record(const RecordConfig& c) {
     index64[i] = indices[i];
     labels[i] = split.labels[indices[i]];
   }
-  write_npy((out / "labels.npy").string(), labels.data(), {n});
-  write_npy((out / "indices.npy").string(), index64.data(), {n});
-  if (c.probs) write_npy((out / "probs.npy").string(), probs.data(), {n, classes});
+  write_npy(acts.labels(), labels.data(), {n});
+  write_npy(acts.indices(), index64.data(), {n});
+  if (c.probs) write_npy(acts.probs(), probs.data(), {n, classes});
   std::string names;
   nlohmann::json shapes = nlohmann::json::object();
   for (const auto& r : layers) {
     names += r.name + "\n";
     shapes[r.name] = r.shape;
   }
-  write_text_atomically((out / "layers.txt").string(), names);
+  write_text_atomically(acts.layer_list(), names);
   nlohmann::json j;
   j["checkpoint"] = c.checkpoint;
   j["spec"] = spec;
@@ -223,7 +224,7 @@ void record(const RecordConfig& c) {
   j["class_names"] = split.class_names;
   j["probs"] = c.probs;
   j["device_used"] = device_name(device);
-  write_text_atomically((out / "record.json").string(), j.dump(2) + "\n");
+  write_text_atomically(acts.record_json(), j.dump(2) + "\n");
 }
 
 }  // namespace ml

@@ -4,7 +4,7 @@
 // sums so far) and the metrics.csv / alignment.csv rows so far. The data order
 // needs no saving: it is a function of (seed, epoch) (datasets/dataset.h epoch_order).
 //
-// One file, DIR/train_state.safetensors, written atomically, so a kill at any
+// One file, DIR/train_state.safetensors (training/run_dir.h), written atomically, so a kill at any
 // moment leaves either the previous state or the new one, never a mix. Tensors
 // are prefixed "net/", "rule/", "opt/", "rule_opt/<name>/"; the rest is JSON
 // in the metadata entry "progress". model.safetensors stays what readers know.
@@ -32,8 +32,6 @@ struct TrainProgress {
   std::vector<EpochMetrics> history;  // metrics.csv rows of the finished epochs
   AlignmentLog alignment;             // alignment.csv rows so far
 };
-
-inline constexpr const char* kTrainStateFile = "train_state.safetensors";
 
 // Writes path atomically. Throws std::runtime_error naming path on I/O failure.
 void save_train_state(const std::string& path, Network& net, LearningRule& rule, const Optimizer& opt,

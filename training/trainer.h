@@ -9,7 +9,7 @@
 #include "embeddings/conv1_embedding.h"
 #include "engine/optimizer.h"
 #include "training/train_state.h"
-#include "rules/learning_rule.h"
+#include "rules/registry.h"
 
 namespace ml {
 
@@ -26,7 +26,7 @@ struct TrainConfig {
   std::string device = "auto";
   std::string out = "runs/bp";
   OptimizerConfig optimizer;
-  RuleOptions rule_options;
+  FlagValues rule_flags;  // the rule's own flags as given (rules/registry.h fills in the defaults)
   Conv1Options conv1;     // --conv1 KIND [--freeze-conv1] and the banks' options
   int align_every = 0;   // alignment.csv every K batches (0: only at the end of each epoch)
   int estimator_stats = 0;  // estimator.csv: draws of the rule's update per epoch on the first batch (0: none)

@@ -116,8 +116,7 @@ TEST_CASE("random and learned keep the default init", "[embeddings][conv1]") {
 
 TEST_CASE("a frozen conv1 stays bit-for-bit unchanged under every rule and optimizer", "[embeddings][conv1][freeze]") {
   const Dataset data = small_dataset(20);
-  RuleOptions ro;
-  ro.mirror_steps = 3;
+  const FlagValues ro{{"mirror-steps", "3"}};
   for (const std::string& rule_name : rule_names()) {
     if (rule_name == "bptt") continue;  // trains the PCN architecture only, which has no conv1
     for (const std::string optimizer : {"sgd", "adam"}) {
@@ -127,7 +126,7 @@ TEST_CASE("a frozen conv1 stays bit-for-bit unchanged under every rule and optim
         o.kind = "gabor";
         o.freeze = freeze;
         apply_conv1_embedding(net, o, data, unit_norm(), 3);
-        auto rule = make_rule(rule_name, ro);
+        auto rule = make_rule(rule_name, flags_of_rule(rule_name, ro));
         rule->attach(net, 3);
         OptimizerConfig oc;
         oc.name = optimizer;

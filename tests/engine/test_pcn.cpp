@@ -13,6 +13,7 @@
 
 #include "engine/layers/pcn_block.h"
 #include "engine/network.h"
+#include "rules/registry.h"
 #include "training/recorder.h"
 #include "training/trainer.h"
 #include "rules/bp.h"

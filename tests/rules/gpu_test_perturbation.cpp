@@ -37,12 +37,10 @@ TEST_CASE("perturb_copies and scale_rows on CUDA match the CPU", "[gpu][kernels]
 TEST_CASE("each perturbation rule's update on CUDA matches the CPU", "[gpu][rules][perturbation]") {
   const char* spec = "conv4k3p1-relu-conv6k3s2-relu-maxpool2-flatten-fc12-relu-fc5";
   const Shape in = {2, 11, 11};
-  RuleOptions o;
-  o.perturbation_sigma = 0.1f;
-  o.perturbations = 3;
+  FlagValues o{{"perturbation-sigma", "0.1"}, {"perturbations", "3"}};
   for (const std::string name : {"node-perturbation", "weight-perturbation"}) {
     for (const bool antithetic : {false, true}) {
-      o.antithetic = antithetic;
+      o.set("antithetic", antithetic ? "true" : "false");
       Network cpu(spec, in, 3, Device::CPU), gpu(spec, in, 3, Device::CUDA);
       auto rule_cpu = make_rule(name, o), rule_gpu = make_rule(name, o);
       rule_cpu->attach(cpu, 1);

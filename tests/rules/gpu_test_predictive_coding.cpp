@@ -12,10 +12,7 @@ using namespace ml;
 TEST_CASE("pc's inference and update on CUDA match the CPU", "[gpu][rules][pc]") {
   const char* spec = "conv4k3p1-relu-conv6k3s2-relu-maxpool2-flatten-fc12-relu-fc5";
   const Shape in = {2, 11, 11};
-  RuleOptions o;
-  o.inference_steps = 8;
-  o.inference_lr = 0.3f;
-  o.pc_beta = 0.1f;
+  const PredictiveCodingOptions o{.inference_steps = 8, .inference_lr = 0.3f, .pc_beta = 0.1f};
   Network cpu(spec, in, 3, Device::CPU), gpu(spec, in, 3, Device::CUDA);
   PredictiveCoding rule_cpu(o), rule_gpu(o);
   rule_cpu.attach(cpu, 1);

@@ -9,11 +9,10 @@ using namespace ml;
 TEST_CASE("each rule's update on CUDA matches the CPU", "[gpu][rules]") {
   const char* spec = "conv4k3p1-relu-conv6k3s2-relu-maxpool2-flatten-fc12-relu-fc5";
   const Shape in = {2, 11, 11};
-  RuleOptions o;
-  o.mirror_steps = 20;
+  const FlagValues o{{"mirror-steps", "20"}};
   for (const std::string name : {"bp", "fa", "dfa", "sign-symmetry", "weight-mirror", "kolen-pollack"}) {
     Network cpu(spec, in, 3, Device::CPU), gpu(spec, in, 3, Device::CUDA);
-    auto rule_cpu = make_rule(name, o), rule_gpu = make_rule(name, o);
+    auto rule_cpu = make_rule(name, flags_of_rule(name, o)), rule_gpu = make_rule(name, flags_of_rule(name, o));
     rule_cpu->attach(cpu, 1);
     rule_gpu->attach(gpu, 1);
     auto opt_cpu = ml_test::sgd(), opt_gpu = ml_test::sgd();

@@ -46,9 +46,8 @@ TEST_CASE("channel_bias on CUDA matches the CPU", "[gpu][kernels][channel-bias]"
 TEST_CASE("each target-propagation rule's update on CUDA matches the CPU", "[gpu][rules]") {
   const char* spec = "conv4k3p1-relu-conv6k3s2-relu-maxpool2-flatten-fc12-relu-fc5";
   const Shape in = {2, 11, 11};
-  RuleOptions o;
-  o.feedback_optimizer = "sgd";  // Adam's normalised first step would magnify rounding in near-zero gradients
-  o.feedback_lr = {1e-3f};
+  // sgd: Adam's normalised first step would magnify rounding in near-zero gradients
+  const FlagValues o{{"feedback-optimizer", "sgd"}, {"feedback-lr", "0.001"}};
   for (const std::string name : {"dtp", "ddtp", "ldrl"}) {
     Network cpu(spec, in, 3, Device::CPU), gpu(spec, in, 3, Device::CUDA);
     auto rule_cpu = make_rule(name, o), rule_gpu = make_rule(name, o);

@@ -91,8 +91,7 @@ TEST_CASE("sign symmetry sends the error through sign(W) with the uSF scale", "[
 }
 
 TEST_CASE("sign symmetry brSF: |M| sign(W) with M redrawn every batch", "[rules][sign-symmetry]") {
-  RuleOptions o;
-  o.feedback_magnitude = "batchwise";
+  const FlagValues o{{"feedback-magnitude", "batchwise"}};
   Network net(kSpec, kInput, 5);
   auto ss = make_rule("sign-symmetry", o);
   ss->attach(net, 1);
@@ -113,13 +112,12 @@ TEST_CASE("sign symmetry brSF: |M| sign(W) with M redrawn every batch", "[rules]
     if (step == 1) CHECK(angle_degrees(b, previous) > 20.0);  // new magnitudes: |M| uniform gives ~41 degrees
     previous = b;
   }
-  CHECK_THROWS_WITH(make_rule("sign-symmetry", RuleOptions{.feedback_magnitude = "none"}),
+  CHECK_THROWS_WITH(make_rule("sign-symmetry", {{"feedback-magnitude", "none"}}),
                     Catch::Matchers::Contains("--feedback-magnitude 'none'"));
 }
 
 TEST_CASE("kolen-pollack aligns B with W from a random start", "[rules][kolen-pollack]") {
-  RuleOptions o;
-  o.kp_decay = 0.01f;
+  const FlagValues o{{"kp-decay", "0.01"}};
   Network net(kSpec, kInput, 6);
   auto kp = make_rule("kolen-pollack", o);
   kp->attach(net, 2);
@@ -138,15 +136,12 @@ TEST_CASE("kolen-pollack aligns B with W from a random start", "[rules][kolen-po
 }
 
 TEST_CASE("weight mirror aligns B with W from noise alone", "[rules][weight-mirror]") {
-  RuleOptions o;
-  o.mirror_lr = o.mirror_decay = {0.005f};
-  o.mirror_samples = {64};
-  o.mirror_steps = 0;
+  FlagValues o{{"mirror-lr", "0.005"}, {"mirror-decay", "0.005"}, {"mirror-samples", "64"}, {"mirror-steps", "0"}};
   Network net("flatten-fc16-relu-fc5", {1, 6, 6}, 7);
   auto wm = make_rule("weight-mirror", o);
   wm->attach(net, 3);
   CHECK(feedback_angle(*wm, net, 1) > 70.0);
-  o.mirror_steps = 1500;  // 1 - e^-7.5 of the way; the probe noise is averaged over ~200 steps of 64
+  o.set("mirror-steps", "1500");  // 1 - e^-7.5 of the way; the probe noise is averaged over ~200 steps of 64
   auto wm2 = make_rule("weight-mirror", o);
   wm2->attach(net, 3);
   CHECK(feedback_angle(*wm2, net, 1) < 20.0);
@@ -154,16 +149,14 @@ TEST_CASE("weight mirror aligns B with W from noise alone", "[rules][weight-mirr
 }
 
 TEST_CASE("weight mirror: rates and probe counts per feedback layer", "[rules][weight-mirror][flags]") {
-  RuleOptions o;
   // fc1 (16 units) mirrors at 0.005; fc2's B moves by 1e-6 of the way a step, so it stays where it started
-  o.mirror_lr = o.mirror_decay = {0.005f, 1e-6f};
-  o.mirror_samples = {64, 64};
-  o.mirror_steps = 0;
+  FlagValues o{{"mirror-lr", "0.005,1e-6"}, {"mirror-decay", "0.005,1e-6"}, {"mirror-samples", "64,64"},
+               {"mirror-steps", "0"}};
   Network net("flatten-fc16-relu-fc5", {1, 6, 6}, 7);
   auto start = make_rule("weight-mirror", o);
   start->attach(net, 3);
   const auto fc2_start = start->feedback_weight(3, net.layer(3))->to_vector();
-  o.mirror_steps = 1500;
+  o.set("mirror-steps", "1500");
   auto wm = make_rule("weight-mirror", o);
   wm->attach(net, 3);
   CHECK(feedback_angle(*wm, net, 1) < 20.0);
@@ -171,17 +164,17 @@ TEST_CASE("weight mirror: rates and probe counts per feedback layer", "[rules][w
   CHECK(angle_degrees(wm->feedback_weight(3, net.layer(3))->to_vector(), fc2_start) < 1.0);
   // config.json: one value stays a number (earlier runs resume), a list is a list
   CHECK(wm->config()["mirror_samples"] == nlohmann::json::array({64, 64}));
-  CHECK(make_rule("weight-mirror", RuleOptions{})->config()["mirror_samples"] == 32);
+  CHECK(make_rule("weight-mirror")->config()["mirror_samples"] == 32);
 
-  o.mirror_decay = {0.1f, 0.2f, 0.3f};
+  o.set("mirror-decay", "0.1,0.2,0.3");
   auto three = make_rule("weight-mirror", o);
   const std::string e = ml_test::error_of<std::invalid_argument>([&] { three->attach(net, 3); });
   CHECK(e.find("--mirror-decay 0.1,0.2,0.3: 3 values for 2 feedback layers (fc1, fc2)") != std::string::npos);
-  o.mirror_decay = {0.1f, 1.0f};
+  o.set("mirror-decay", "0.1,1");
   const std::string bad = ml_test::error_of<std::invalid_argument>([&] { make_rule("weight-mirror", o); });
   CHECK(bad.find("--mirror-decay 0.1,1: every value must be in (0, 1)") != std::string::npos);
-  o.mirror_decay = {0.1f};
-  o.mirror_samples = {4, 0};
+  o.set("mirror-decay", "0.1");
+  o.set("mirror-samples", "4,0");
   const std::string zero = ml_test::error_of<std::invalid_argument>([&] { make_rule("weight-mirror", o); });
   CHECK(zero.find("--mirror-samples 4,0: every value must be >= 1") != std::string::npos);
 }
@@ -244,9 +237,9 @@ TEST_CASE("every rule learns a small synthetic problem", "[rules][train]") {
   const fs::path root = fs::temp_directory_path() / ("ml_test_rules_" + std::to_string(::getpid()));
   fs::remove_all(root);
   TrainConfig c = ml_test::synthetic_train_config(root);
-  c.rule_options.mirror_steps = 300;
   for (const std::string rule : {"bp", "fa", "dfa", "sign-symmetry", "weight-mirror", "kolen-pollack"}) {
     c.rule = rule;
+    c.rule_flags = rule == "weight-mirror" ? FlagValues{{"mirror-steps", "300"}} : FlagValues{};
     c.out = (root / rule).string();
     const auto history = train(c);
     INFO(rule << ": test accuracy " << history.back().test_acc);

@@ -29,12 +29,8 @@ namespace fs = std::filesystem;
 const char* kTiny = "flatten-fc4-relu-fc3";
 const Shape kTinyIn = {1, 2, 3};
 
-RuleOptions perturbation_options(int k, bool antithetic, float sigma = 1e-2f) {
-  RuleOptions o;
-  o.perturbation_sigma = sigma;
-  o.perturbations = k;
-  o.antithetic = antithetic;
-  return o;
+FlagValues perturbation_settings(int k, bool antithetic, const char* sigma = "0.01") {
+  return {{"perturbation-sigma", sigma}, {"perturbations", std::to_string(k)}, {"antithetic", antithetic ? "true" : "false"}};
 }
 
 // Every param's grad, concatenated.
@@ -58,7 +54,7 @@ std::vector<double> bp_gradient(Network& net, const Batch& batch) {
 // times that (4 standard errors, with the sample variances), and the
 // relative error below 0.1 so that the test has power: a wrong scale
 // (factor 2) or a sign error gives a relative error of 1 or more.
-void check_unbiased(const std::string& rule_name, const RuleOptions& o, int draws, const char* spec = kTiny,
+void check_unbiased(const std::string& rule_name, const FlagValues& o, int draws, const char* spec = kTiny,
                     const Shape& in = kTinyIn) {
   Network net(spec, in, 5);
   const Batch batch = make_batch(in, 5, 17, 3);
@@ -81,8 +77,9 @@ void check_unbiased(const std::string& rule_name, const RuleOptions& o, int draw
     se2 += m2[i] / (draws - 1.0) / draws;
     g2 += g[i] * g[i];
   }
-  INFO(rule_name << " on " << spec << (o.antithetic ? " antithetic" : "") << ": |mean - g|^2 " << err2 << ", expected " << se2
-                 << ", relative error " << std::sqrt(err2 / g2));
+  const bool antithetic = o.has("antithetic") && o.get_switch("antithetic");
+  INFO(rule_name << " on " << spec << (antithetic ? " antithetic" : "") << ": |mean - g|^2 " << err2 << ", expected "
+                 << se2 << ", relative error " << std::sqrt(err2 / g2));
   CHECK(err2 < 16 * se2);
   CHECK(std::sqrt(err2 / g2) < 0.1);
 }
@@ -90,7 +87,7 @@ void check_unbiased(const std::string& rule_name, const RuleOptions& o, int draw
 double variance_rel(const std::string& rule_name, int k, int draws, const std::string& layer) {
   Network net(kTiny, kTinyIn, 5);
   const Batch batch = make_batch(kTinyIn, 5, 17, 3);
-  auto rule = make_rule(rule_name, perturbation_options(k, false));
+  auto rule = make_rule(rule_name, perturbation_settings(k, false));
   rule->attach(net, 9);
   EstimatorLog log;
   log_estimator_stats(*rule, net, batch, draws, 1, log);
@@ -111,16 +108,16 @@ std::string read_file(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("weight perturbation: the mean update over many draws is bp's gradient", "[rules][perturbation]") {
-  check_unbiased("weight-perturbation", perturbation_options(1, false), 20000);
-  check_unbiased("weight-perturbation", perturbation_options(1, true), 20000);
-  check_unbiased("weight-perturbation", perturbation_options(4, false), 10000, "conv2k2-relu-flatten-fc3", {1, 3, 3});
+  check_unbiased("weight-perturbation", perturbation_settings(1, false), 20000);
+  check_unbiased("weight-perturbation", perturbation_settings(1, true), 20000);
+  check_unbiased("weight-perturbation", perturbation_settings(4, false), 10000, "conv2k2-relu-flatten-fc3", {1, 3, 3});
 }
 
 TEST_CASE("node perturbation: the mean update over many draws is bp's gradient", "[rules][perturbation]") {
-  check_unbiased("node-perturbation", perturbation_options(1, false), 20000);
-  check_unbiased("node-perturbation", perturbation_options(4, true), 5000);
+  check_unbiased("node-perturbation", perturbation_settings(1, false), 20000);
+  check_unbiased("node-perturbation", perturbation_settings(4, true), 5000);
   // a conv layer: the scaled noise is the output error of the weight-gradient op, summed over positions
-  check_unbiased("node-perturbation", perturbation_options(4, false), 10000, "conv2k2-relu-flatten-fc3", {1, 3, 3});
+  check_unbiased("node-perturbation", perturbation_settings(4, false), 10000, "conv2k2-relu-flatten-fc3", {1, 3, 3});
 }
 
 TEST_CASE("node perturbation: the batched K-copy forward gives the losses of K separate forwards",
@@ -129,7 +126,7 @@ TEST_CASE("node perturbation: the batched K-copy forward gives the losses of K s
   const Shape in = {2, 9, 9};
   for (const bool antithetic : {false, true}) {
     Network net(spec, in, 3);
-    NodePerturbation rule(perturbation_options(3, antithetic, 0.1f));
+    NodePerturbation rule(perturbation_options(perturbation_settings(3, antithetic, "0.1").with_defaults(perturbation_flags(), "node-perturbation")));
     rule.attach(net, 4);
     const Batch batch = make_batch(in, 4, 8, 5);
     const int N = 4, C = rule.copies();
@@ -200,11 +197,11 @@ TEST_CASE("estimator statistics: bp is deterministic and exact, and no rule's tr
     }
     CHECK(log.csv().find(",snr,inf\n") != std::string::npos);
   }
-  RuleOptions o = perturbation_options(2, false);
-  o.feedback_magnitude = "batchwise";
+  FlagValues o = perturbation_settings(2, false);
+  o.set("feedback-magnitude", "batchwise");
   for (const std::string name : {"node-perturbation", "weight-perturbation", "sign-symmetry"}) {
     Network a(kTiny, kTinyIn, 5), b(kTiny, kTinyIn, 5);
-    auto ra = make_rule(name, o), rb = make_rule(name, o);
+    auto ra = make_rule(name, flags_of_rule(name, o)), rb = make_rule(name, flags_of_rule(name, o));
     ra->attach(a, 2);
     rb->attach(b, 2);
     auto oa = ml_test::sgd(), ob = ml_test::sgd();
@@ -228,7 +225,7 @@ TEST_CASE("node perturbation learns the synthetic bars", "[rules][perturbation][
   const ml_test::TempDir dir("np-train");
   TrainConfig c = ml_test::synthetic_train_config(dir.path, "flatten-fc32-relu-fc10");
   c.rule = "node-perturbation";
-  c.rule_options.perturbations = 4;
+  c.rule_flags = {{"perturbations", "4"}};
   c.out = dir.file("run");
   const auto history = train(c);
   INFO("test accuracy " << history.back().test_acc);
@@ -244,7 +241,8 @@ TEST_CASE("ml-train runs both rules and writes estimator.csv; bad flags are one-
                             " --arch conv4k3-relu-maxpool2-flatten-fc10 --epochs 2 --batch 32 --device cpu --no-progress";
   for (const std::string rule : {"weight-perturbation", "node-perturbation", "bp"}) {
     const fs::path out = dir.path / rule;
-    const std::string cmd = ml_train + " --rule " + rule + " --perturbations 2 --lr 0.001 --estimator-stats 3 --out " +
+    const std::string own = rule == "bp" ? "" : " --perturbations 2";  // a flag of another rule is an error
+    const std::string cmd = ml_train + " --rule " + rule + own + " --lr 0.001 --estimator-stats 3 --out " +
                             out.string() + " 2> " + dir.file("err") + " > /dev/null";
     INFO(cmd << "\n" << read_file(dir.file("err")));
     REQUIRE(std::system(cmd.c_str()) == 0);
@@ -258,7 +256,9 @@ TEST_CASE("ml-train runs both rules and writes estimator.csv; bad flags are one-
   struct Bad { std::string args, flag; };
   for (const Bad& bad : {Bad{"--rule node-perturbation --perturbation-sigma 0", "--perturbation-sigma"},
                          Bad{"--rule weight-perturbation --perturbations 0", "--perturbations"},
-                         Bad{"--rule bp --estimator-stats=-2", "--estimator-stats"}}) {
+                         Bad{"--rule bp --estimator-stats=-2", "--estimator-stats"},
+                         Bad{"--rule bp --perturbations 2", "--perturbations: an option of weight-perturbation, "
+                                                            "node-perturbation, not of --rule bp"}}) {
     const std::string cmd = ml_train + " " + bad.args + " --out " + dir.file("bad") + " 2> " + dir.file("err") + " > /dev/null";
     const int status = std::system(cmd.c_str());
     const std::string err = read_file(dir.file("err"));

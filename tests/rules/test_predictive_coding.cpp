@@ -5,6 +5,7 @@
 // for small steps, and a step that raises it is halved; bad flags are one-line
 // errors; pc learns a synthetic problem.
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,12 +26,18 @@ const Shape kMlpInput = {1, 6, 6};
 const char* kConv = "conv4k3p1-relu-conv6k3s2-relu-maxpool2-flatten-fc12-relu-fc5";
 const Shape kConvInput = {2, 11, 11};
 
-RuleOptions pc_options(int steps, float lr, float beta) {
-  RuleOptions o;
-  o.inference_steps = steps;
-  o.inference_lr = lr;
-  o.pc_beta = beta;
-  return o;
+PredictiveCodingOptions pc_options(int steps, float lr, float beta) {
+  return {.inference_steps = steps, .inference_lr = lr, .pc_beta = beta};
+}
+
+// The same as ml-train's flags (9 digits: each float read back exactly).
+FlagValues pc_flags(int steps, float lr, float beta) {
+  auto text = [](float v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return std::string(buf);
+  };
+  return {{"inference-steps", std::to_string(steps)}, {"inference-lr", text(lr)}, {"pc-beta", text(beta)}};
 }
 
 struct Comparison {
@@ -38,7 +45,7 @@ struct Comparison {
 };
 
 // pc's and bp's grads on two copies of the same network (same seed) and batch.
-Comparison compare_with_bp(const char* spec, const Shape& in, const RuleOptions& o, uint32_t batch_seed) {
+Comparison compare_with_bp(const char* spec, const Shape& in, const FlagValues& o, uint32_t batch_seed) {
   Network a(spec, in, 11), b(spec, in, 11);
   auto bp = make_rule("bp");
   auto pc = make_rule("pc", o);
@@ -63,7 +70,7 @@ TEST_CASE("pc's local updates approach backprop's gradient with many small infer
   // beta small: the output error is a small nudge, where the equilibrium errors
   // are -beta times backprop's (Whittington & Bogacz 2017). gamma 0.1 with 400
   // steps converges the linear part to ~1e-6 on this MLP.
-  const Comparison c = compare_with_bp(kMlp, kMlpInput, pc_options(400, 0.1f, 1e-3f), 21);
+  const Comparison c = compare_with_bp(kMlp, kMlpInput, pc_flags(400, 0.1f, 1e-3f), 21);
   REQUIRE(c.angle.size() == 3);
   for (size_t l = 0; l < c.angle.size(); ++l) {
     INFO("weight layer " << l << ": angle " << c.angle[l] << " deg, norm ratio " << c.norm_ratio[l]);
@@ -72,7 +79,7 @@ TEST_CASE("pc's local updates approach backprop's gradient with many small infer
   }
   SECTION("and not before the error has reached the lower layers") {
     // T = 1: the error has travelled one block down; the first layer has none.
-    const Comparison early = compare_with_bp(kMlp, kMlpInput, pc_options(1, 0.1f, 1e-3f), 21);
+    const Comparison early = compare_with_bp(kMlp, kMlpInput, pc_flags(1, 0.1f, 1e-3f), 21);
     CHECK(early.angle[0] == 90.0);  // a zero update
     CHECK(early.angle[1] < 0.1);    // one step: exactly gamma times bp (below), up to float cancellation in x - mu
     CHECK(std::fabs(early.norm_ratio[1] - 0.1) < 0.01);
@@ -82,7 +89,7 @@ TEST_CASE("pc's local updates approach backprop's gradient with many small infer
     // arrive is gamma^2 J^T J^T eps_top, bp's direction at a small size)
     double previous = 0;
     for (int steps : {2, 5, 10, 30, 100}) {
-      const Comparison t = compare_with_bp(kMlp, kMlpInput, pc_options(steps, 0.1f, 1e-3f), 21);
+      const Comparison t = compare_with_bp(kMlp, kMlpInput, pc_flags(steps, 0.1f, 1e-3f), 21);
       INFO("T " << steps << ": first layer norm ratio " << t.norm_ratio[0] << ", angle " << t.angle[0]);
       CHECK(t.norm_ratio[0] > previous);
       CHECK(t.norm_ratio[0] < 1.0);
@@ -93,7 +100,7 @@ TEST_CASE("pc's local updates approach backprop's gradient with many small infer
 }
 
 TEST_CASE("pc approaches backprop on a conv net (value nodes after pooling and flatten)", "[rules][pc]") {
-  const Comparison c = compare_with_bp(kConv, kConvInput, pc_options(400, 0.1f, 1e-3f), 22);
+  const Comparison c = compare_with_bp(kConv, kConvInput, pc_flags(400, 0.1f, 1e-3f), 22);
   REQUIRE(c.angle.size() == 4);
   for (size_t l = 0; l < c.angle.size(); ++l) {
     INFO("weight layer " << l << ": angle " << c.angle[l] << " deg, norm ratio " << c.norm_ratio[l]);
@@ -108,7 +115,7 @@ TEST_CASE("pc: one inference step gives the layer below the top gamma times back
   for (float beta : {1e-3f, 1.0f}) {
     Network a(kConv, kConvInput, 12), b(kConv, kConvInput, 12);
     auto bp = make_rule("bp");
-    auto pc = make_rule("pc", pc_options(1, 0.25f, beta));
+    auto pc = make_rule("pc", pc_flags(1, 0.25f, beta));
     const Batch batch = make_batch(kConvInput, 6, 23, 5);
     bp->compute_gradients(a, batch);
     pc->compute_gradients(b, batch);
@@ -162,16 +169,16 @@ TEST_CASE("pc: the energy never increases during inference with small steps", "[
 
 TEST_CASE("pc: bad flags are one-line errors naming the flag", "[rules][pc]") {
   using ml_test::error_of;
-  CHECK(error_of<std::invalid_argument>([] { make_rule("pc", pc_options(-1, 0.1f, 0.1f)); })
+  CHECK(error_of<std::invalid_argument>([] { make_rule("pc", pc_flags(-1, 0.1f, 0.1f)); })
             .find("--inference-steps -1") != std::string::npos);
-  CHECK(error_of<std::invalid_argument>([] { make_rule("pc", pc_options(5, 0.0f, 0.1f)); })
+  CHECK(error_of<std::invalid_argument>([] { make_rule("pc", pc_flags(5, 0.0f, 0.1f)); })
             .find("--inference-lr 0") != std::string::npos);
-  CHECK(error_of<std::invalid_argument>([] { make_rule("pc", pc_options(5, 0.1f, -2.0f)); })
+  CHECK(error_of<std::invalid_argument>([] { make_rule("pc", pc_flags(5, 0.1f, -2.0f)); })
             .find("--pc-beta -2") != std::string::npos);
   // a step so large that the energy overflows before halving can catch it
   CHECK(error_of<std::runtime_error>([] {
           Network net(kMlp, kMlpInput, 13);
-          auto pc = make_rule("pc", pc_options(5, 1e20f, 1.0f));
+          auto pc = make_rule("pc", pc_flags(5, 1e20f, 1.0f));
           pc->compute_gradients(net, make_batch(kMlpInput, 8, 24, 5));
         }).find("--inference-lr 1e+20") != std::string::npos);
 }
@@ -200,7 +207,7 @@ TEST_CASE("pc learns a small synthetic problem and logs energy and steps", "[rul
   const ml_test::TempDir root("pc-train");
   TrainConfig c = ml_test::synthetic_train_config(root.path);
   c.rule = "pc";
-  c.rule_options = pc_options(8, 0.1f, 0.1f);
+  c.rule_flags = pc_flags(8, 0.1f, 0.1f);
   c.out = (root.path / "pc").string();
   const auto history = train(c);
   INFO("test accuracy " << history.back().test_acc);

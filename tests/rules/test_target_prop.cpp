@@ -77,8 +77,7 @@ TEST_CASE("dtp targets of an invertible linear net with Q = W^-T are the exact i
   // Three square linear layers, W = I + small noise (well conditioned), no activations.
   const int F = 5;
   Network net("fc5-fc5-fc5", {F}, 7);
-  RuleOptions o;
-  o.tp_eta_hat = 0.3f;  // large on purpose: with exact inverses the targets are exact at any step
+  const FlagValues o{{"tp-eta-hat", "0.3"}};  // large on purpose: with exact inverses the targets are exact at any step
   auto rule = make_rule("dtp", o);
   rule->attach(net, 1);
   auto& r = tp(rule);
@@ -116,7 +115,7 @@ TEST_CASE("dtp targets of an invertible linear net with Q = W^-T are the exact i
     Eigen::VectorXd p = (h.array() - h.maxCoeff()).exp();
     p /= p.sum();
     p(batch.host_labels[n]) -= 1.0;
-    Eigen::VectorXd target = h - o.tp_eta_hat * p;
+    Eigen::VectorXd target = h - 0.3f * p;
     for (size_t b = 3; b-- > 0;) {
       for (int i = 0; i < F; ++i) {
         INFO("block " << b << " sample " << n << " unit " << i);
@@ -154,8 +153,7 @@ TEST_CASE("dtp and ldrl with Q = W give exactly the backprop update", "[rules][d
 TEST_CASE("dtp's reconstruction loss falls during feedback pre-training", "[rules][dtp]") {
   const char* spec = "flatten-fc24-relu-fc24-relu-fc5";
   const Shape in = {1, 4, 4};
-  RuleOptions o;
-  o.feedback_lr = {3e-3f};
+  const FlagValues o{{"feedback-lr", "3e-3"}};
   Network net(spec, in, 5);
   auto rule = make_rule("dtp", o);
   rule->attach(net, 2);
@@ -176,8 +174,7 @@ TEST_CASE("ddtp's difference reconstruction loss falls to its floor during pre-t
   // (per sample, in units of sigma^2) cannot fall below (24 - 5) / 2 = 9.5.
   const char* spec = "flatten-fc24-relu-fc5";
   const Shape in = {1, 4, 4};
-  RuleOptions o;
-  o.feedback_lr = {3e-3f};
+  const FlagValues o{{"feedback-lr", "3e-3"}};
   Network net(spec, in, 5);
   auto rule = make_rule("ddtp", o);
   rule->attach(net, 2);
@@ -193,8 +190,7 @@ TEST_CASE("ddtp's difference reconstruction loss falls to its floor during pre-t
 }
 
 TEST_CASE("ldrl's updates approach backprop's from noise alone, conv layers included", "[rules][ldrl]") {
-  RuleOptions o;
-  o.feedback_lr = {3e-3f};
+  const FlagValues o{{"feedback-lr", "3e-3"}};
   Network net(kConvSpec, kConvInput, 6);
   auto rule = make_rule("ldrl", o);
   rule->attach(net, 3);
@@ -227,10 +223,7 @@ TEST_CASE("ddtp's hidden target points close to the Gauss-Newton direction", "[r
   // One hidden layer: J = d h_L / d h_1 = W_2, so the DRL's minimiser Q = W_2^+ gives GN targets.
   const char* spec = "fc16-relu-fc4";
   const Shape in = {6};
-  RuleOptions o;
-  o.feedback_lr = {3e-3f};
-  o.tp_eta_hat = 1e-3f;
-  o.tp_noise = 0.05f;
+  const FlagValues o{{"feedback-lr", "3e-3"}, {"tp-eta-hat", "1e-3"}, {"tp-noise", "0.05"}};
   Network net(spec, in, 8);
   auto rule = make_rule("ddtp", o);
   rule->attach(net, 4);
@@ -254,9 +247,8 @@ TEST_CASE("ddtp's hidden target points close to the Gauss-Newton direction", "[r
 TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map or one per map", "[rules][flags]") {
   // Adam counts the steps each param took: the oracle for how often each Q moved.
   const Batch batch = make_batch(kConvInput, 8, 7, 5);
-  auto feedback_steps = [&](const std::string& rule_name, std::vector<int> steps) {
-    RuleOptions o;
-    o.feedback_steps = steps;
+  auto feedback_steps = [&](const std::string& rule_name, const std::string& steps) {
+    const FlagValues o{{"feedback-steps", steps}};
     Network net(kConvSpec, kConvInput, 6);
     auto rule = make_rule(rule_name, o);
     rule->attach(net, 3);
@@ -265,23 +257,21 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
   };
   using Steps = std::map<std::string, int64_t>;
   // ldrl and dtp: one map per weight layer above the first (conv2, fc1, fc2 here)
-  CHECK(feedback_steps("ldrl", {3, 1, 2}) == Steps{{"conv2.feedback", 3}, {"fc1.feedback", 1}, {"fc2.feedback", 2}});
-  CHECK(feedback_steps("ldrl", {2}) == Steps{{"conv2.feedback", 2}, {"fc1.feedback", 2}, {"fc2.feedback", 2}});
-  CHECK(feedback_steps("dtp", {1, 4, 1}) == Steps{{"conv2.feedback", 1},       {"conv2.feedback_bias", 1},
+  CHECK(feedback_steps("ldrl", "3,1,2") == Steps{{"conv2.feedback", 3}, {"fc1.feedback", 1}, {"fc2.feedback", 2}});
+  CHECK(feedback_steps("ldrl", "2") == Steps{{"conv2.feedback", 2}, {"fc1.feedback", 2}, {"fc2.feedback", 2}});
+  CHECK(feedback_steps("dtp", "1,4,1") == Steps{{"conv2.feedback", 1},       {"conv2.feedback_bias", 1},
                                                  {"fc1.feedback", 4},         {"fc1.feedback_bias", 4},
                                                  {"fc2.feedback", 1},         {"fc2.feedback_bias", 1}});
   // ddtp: one map per hidden block
-  const Steps ddtp = feedback_steps("ddtp", {1, 2, 3});
+  const Steps ddtp = feedback_steps("ddtp", "1,2,3");
   CHECK(ddtp.size() == 3);
   std::vector<int64_t> counts;
   for (const auto& [name, n] : ddtp) counts.push_back(n);
   CHECK(counts == std::vector<int64_t>{1, 2, 3});  // conv1, conv2, fc1 in name order, as bottom up
 
   // --feedback-lr per map: one SGD step moves each Q by its own rate times the same gradient
-  auto first_moves = [&](std::vector<float> lr) {
-    RuleOptions o;
-    o.feedback_optimizer = "sgd";
-    o.feedback_lr = lr;
+  auto first_moves = [&](const std::string& lr) {
+    const FlagValues o{{"feedback-optimizer", "sgd"}, {"feedback-lr", lr}};
     Network net(kConvSpec, kConvInput, 6);
     auto rule = make_rule("ldrl", o);
     rule->attach(net, 3);
@@ -296,7 +286,7 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
     }
     return moves;
   };
-  const auto same = first_moves({1e-3f}), own = first_moves({1e-3f, 4e-3f, 0.5e-3f});
+  const auto same = first_moves("1e-3"), own = first_moves("1e-3,4e-3,0.5e-3");
   const double ratio[] = {1.0, 4.0, 0.5};
   for (size_t m = 0; m < 3; ++m) {
     double num = 0, den = 0, err = 0;
@@ -313,15 +303,14 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
   }
 
   // a list of the wrong length names the maps
-  RuleOptions o;
-  o.feedback_steps = {1, 2};
+  const FlagValues o{{"feedback-steps", "1,2"}};
   Network net(kConvSpec, kConvInput, 6);
   auto rule = make_rule("ldrl", o);
   const std::string e = ml_test::error_of<std::invalid_argument>([&] { rule->attach(net, 3); });
   CHECK(e.find("--feedback-steps 1,2: 2 values for 3 feedback maps (conv2, fc1, fc2)") != std::string::npos);
   // config.json: one value stays a number (so earlier runs still resume), a list is a list
   CHECK(rule->config()["feedback_steps"] == nlohmann::json::array({1, 2}));
-  CHECK(make_rule("ldrl", RuleOptions{})->config()["feedback_steps"] == 1);
+  CHECK(make_rule("ldrl")->config()["feedback_steps"] == 1);
 }
 
 TEST_CASE("ml-train --feedback-steps, --feedback-lr: one value or one per map, into config.json",
@@ -359,16 +348,16 @@ TEST_CASE("ml-train --feedback-steps, --feedback-lr: one value or one per map, i
 
 TEST_CASE("target propagation's bad flags are one-line errors naming the flag", "[rules][flags]") {
   auto with = [](auto set) {
-    RuleOptions o;
+    FlagValues o;
     set(o);
     return ml_test::error_of<std::invalid_argument>([&] { make_rule("dtp", o); });
   };
-  CHECK(with([](RuleOptions& o) { o.feedback_steps = {0}; }).find("--feedback-steps 0") != std::string::npos);
-  CHECK(with([](RuleOptions& o) { o.tp_noise = -1; }).find("--tp-noise -1") != std::string::npos);
-  CHECK(with([](RuleOptions& o) { o.tp_eta_hat = 0; }).find("--tp-eta-hat 0") != std::string::npos);
-  CHECK(with([](RuleOptions& o) { o.feedback_optimizer = "rmsprop"; }).find("--feedback-optimizer 'rmsprop'") !=
+  CHECK(with([](FlagValues& o) { o.set("feedback-steps", "0"); }).find("--feedback-steps 0") != std::string::npos);
+  CHECK(with([](FlagValues& o) { o.set("tp-noise", "-1"); }).find("--tp-noise -1") != std::string::npos);
+  CHECK(with([](FlagValues& o) { o.set("tp-eta-hat", "0"); }).find("--tp-eta-hat 0") != std::string::npos);
+  CHECK(with([](FlagValues& o) { o.set("feedback-optimizer", "rmsprop"); }).find("--feedback-optimizer 'rmsprop'") !=
         std::string::npos);
-  CHECK(with([](RuleOptions& o) { o.feedback_pretrain_epochs = -2; }).find("--feedback-pretrain-epochs -2") !=
+  CHECK(with([](FlagValues& o) { o.set("feedback-pretrain-epochs", "-2"); }).find("--feedback-pretrain-epochs -2") !=
         std::string::npos);
 }
 
@@ -377,7 +366,7 @@ TEST_CASE("each target-propagation rule learns a small synthetic problem", "[rul
   const fs::path root = fs::temp_directory_path() / ("ml_test_tp_" + std::to_string(::getpid()));
   fs::remove_all(root);
   TrainConfig c = ml_test::synthetic_train_config(root);
-  c.rule_options.feedback_lr = {1e-3f};
+  c.rule_flags = {{"feedback-lr", "1e-3"}};
   for (const std::string rule : {"dtp", "ddtp", "ldrl"}) {
     c.rule = rule;
     c.out = (root / rule).string();

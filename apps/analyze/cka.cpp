@@ -1,0 +1,46 @@
+// ml-analyze cka A.npy B.npy --kernel linear|rbf [--rbf-scale 0.5] [--debiased] [--minibatch M]
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+#include "analysis/matrix_io.h"
+#include "apps/analyze/cka_flags.h"
+#include "apps/analyze/common.h"
+#include "apps/analyze/subcommands.h"
+
+namespace ml::analyze {
+
+int cmd_cka(int argc, char** argv) {
+  CkaFlags f;
+  std::string a_path, b_path;
+  const Subcommand sub{
+      "cka",
+      "Centered kernel alignment (Kornblith et al. 2019) between two representations of the\n"
+      "same N examples (rows), features centred first, sums in double (see --precision).\n\n"
+      "  ml-analyze cka acts/bp/relu3.npy acts/fa/relu3.npy --kernel rbf --rbf-scale 0.5\n",
+      {{"a", "A.npy", "A.npy, N x features", &a_path}, {"b", "B.npy", "B.npy, N x features", &b_path}},
+      {.pair = true}};
+  const auto parsed = open_subcommand(sub, argc, argv, [&](cxxopts::Options& o) { add_cka_flags(o, f); });
+  if (!parsed) return 0;
+  const Common& c = parsed->common;
+  finish_cka_flags(parsed->args, f);
+  Timer timer;
+  const Eigen::MatrixXd a = ml::load_matrix_npy(a_path), b = ml::load_matrix_npy(b_path);
+  require_same_rows(a, a_path, b, b_path);
+  timer.lap("read");
+  const double v = run_cka(a, b, f);
+  timer.lap("compute");
+  std::ostringstream csv;
+  csv << "model,layer,model_b,layer_b,metric,value\n";
+  csv << csv_field(c.model.empty() ? model_of_file(a_path) : c.model) << ','
+      << csv_field(c.layer.empty() ? layer_of_file(a_path) : c.layer) << ','
+      << csv_field(c.model_b.empty() ? model_of_file(b_path) : c.model_b) << ','
+      << csv_field(c.layer_b.empty() ? layer_of_file(b_path) : c.layer_b) << ',' << cka_metric(f) << ',' << fmt(v)
+      << '\n';
+  emit_csv(c, csv.str());
+  timer.lap("write");
+  if (c.time) std::fprintf(stderr, "ml-analyze cka: %s\n", timer.report().c_str());
+  return 0;
+}
+
+}  // namespace ml::analyze

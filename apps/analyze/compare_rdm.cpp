@@ -1,0 +1,69 @@
+// ml-analyze compare-rdm A.npy B.npy --method spearman|pearson|kendall-tau-a|rho-a|cosine
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "analysis/rdm_compare.h"
+#include "apps/analyze/common.h"
+#include "apps/analyze/subcommands.h"
+
+namespace ml::analyze {
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+int cmd_compare_rdm(int argc, char** argv) {
+  std::string a_path, b_path, method = "spearman";
+  const Subcommand sub{
+      "compare-rdm",
+      "Similarity of two RDMs (N x N .npy, e.g. from ml-analyze rdm --npy) over the upper\n"
+      "triangle, diagonal excluded. Kendall tau-a counts ties as neither concordant nor\n"
+      "discordant (no correction), as RSA uses it; rho-a is rsatoolbox's.\n\n"
+      "  ml-analyze compare-rdm bp_relu3_rdm.npy fa_relu3_rdm.npy --method kendall-tau-a\n",
+      {{"a", "A.npy", "A.npy (N x N RDM)", &a_path}, {"b", "B.npy", "B.npy (N x N RDM)", &b_path}},
+      {.pair = true}};
+  const auto parsed = open_subcommand(sub, argc, argv, [&](cxxopts::Options& o) {
+    o.add_options()("method",
+                    "spearman, pearson, kendall-tau-a, rho-a or cosine (a comma-separated list gives one row each)",
+                    cxxopts::value(method)->default_value(method));
+  });
+  if (!parsed) return 0;
+  const Common& c = parsed->common;
+  std::vector<ml::RdmComparison> methods;
+  for (const auto& m : split_list(method)) methods.push_back(ml::parse_rdm_comparison(m));
+  if (methods.empty()) throw std::invalid_argument("--method: no method given");
+  Timer timer;
+  const Eigen::MatrixXd a = load_square(a_path), b = load_square(b_path);
+  if (a.rows() != b.rows())
+    throw std::invalid_argument(a_path + " is " + std::to_string(a.rows()) + " x " + std::to_string(a.rows()) +
+                                " but " + b_path + " is " + std::to_string(b.rows()) + " x " +
+                                std::to_string(b.rows()) + " (RDMs over the same conditions are needed)");
+  timer.lap("read");
+  const std::vector<double> ua = ml::upper_triangle(a), ub = ml::upper_triangle(b);
+  if (ua.size() < 2) throw std::invalid_argument("RDMs need at least 3 conditions to compare");
+  std::ostringstream csv;
+  csv << "model,layer,model_b,layer_b,metric,value\n";
+  const std::string key = csv_field(c.model.empty() ? model_of_file(a_path) : c.model) + ',' +
+                          csv_field(c.layer.empty() ? layer_of_file(a_path) : c.layer) + ',' +
+                          csv_field(c.model_b.empty() ? model_of_file(b_path) : c.model_b) + ',' +
+                          csv_field(c.layer_b.empty() ? layer_of_file(b_path) : c.layer_b) + ',';
+  for (const auto m : methods)
+    csv << key << "rdm_" << ml::rdm_comparison_name(m) << ',' << fmt(ml::compare_vectors(ua, ub, m)) << '\n';
+  timer.lap("compute");
+  emit_csv(c, csv.str());
+  timer.lap("write");
+  if (c.time) std::fprintf(stderr, "ml-analyze compare-rdm: %s\n", timer.report().c_str());
+  return 0;
+}
+
+}  // namespace ml::analyze

@@ -1,0 +1,30 @@
+#include "training/run_dir.h"
+
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace ml {
+
+std::string ActsDir::file(const std::string& name) const { return (std::filesystem::path(dir_) / name).string(); }
+std::string RunDir::file(const std::string& name) const { return (std::filesystem::path(dir_) / name).string(); }
+
+void RunDir::create() const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) throw std::runtime_error("--out '" + dir_ + "': cannot create directory: " + ec.message());
+}
+
+std::string metrics_csv(const std::vector<EpochMetrics>& rows) {
+  std::ostringstream out;
+  out.precision(9);
+  out << kMetricsHeader << '\n';
+  for (const auto& m : rows) {
+    out << m.epoch << ',' << m.train_loss << ',' << m.train_acc << ',' << m.test_loss << ',' << m.test_acc << ','
+        << m.seconds << ',' << m.samples_per_s << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace ml

@@ -1,0 +1,65 @@
+// A run's folder, the one place that knows its layout: what ml-train writes
+// (config.json, metrics.csv, alignment.csv, estimator.csv, a rule's own tables
+// such as cycles.csv, model.safetensors, train_state.safetensors), what
+// ml-record writes into its acts/ folder (<layer>.npy, labels.npy,
+// indices.npy, probs.npy, layers.txt, record.json), and what ml-study adds
+// (train.log, record.log, done). Trainer, recorder, ml-study and ml-analyze
+// ask it for a path; no other file spells a name of a run's files.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "training/train_state.h"
+
+namespace ml {
+
+// The recording folder (ml-record --out; a study run's acts/).
+class ActsDir {
+ public:
+  explicit ActsDir(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& dir() const { return dir_; }
+  std::string layer(const std::string& name) const { return file(name + ".npy"); }  // N x features, float32
+  std::string labels() const { return file("labels.npy"); }    // int64, N
+  std::string indices() const { return file("indices.npy"); }  // int64, N: the images' places in their split
+  std::string probs() const { return file("probs.npy"); }      // float32, N x classes (--probs)
+  std::string layer_list() const { return file("layers.txt"); }  // the recorded layers, one a line, in order
+  std::string record_json() const { return file("record.json"); }
+
+  // The name of the folder a recording sits in by convention (RUN/acts): the model is then RUN's name.
+  static constexpr const char* kFolderName = "acts";
+
+ private:
+  std::string file(const std::string& name) const;
+  std::string dir_;
+};
+
+class RunDir {
+ public:
+  explicit RunDir(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& dir() const { return dir_; }
+
+  std::string config() const { return file("config.json"); }
+  std::string metrics() const { return file("metrics.csv"); }
+  std::string alignment() const { return file("alignment.csv"); }
+  std::string estimator() const { return file("estimator.csv"); }
+  std::string model() const { return file("model.safetensors"); }
+  std::string train_state() const { return file("train_state.safetensors"); }
+  std::string table(const std::string& name) const { return file(name); }  // a rule's own CSV (bptt: cycles.csv)
+  std::string train_log() const { return file("train.log"); }    // ml-study: ml-train's output
+  std::string record_log() const { return file("record.log"); }  // ml-study: ml-record's output
+  std::string done() const { return file("done"); }              // ml-study: the finished job's key
+  ActsDir acts() const { return ActsDir(file(ActsDir::kFolderName)); }
+
+  // Creates the folder (and its parents). Throws std::runtime_error("--out 'DIR': cannot create directory: ...").
+  void create() const;
+
+ private:
+  std::string file(const std::string& name) const;
+  std::string dir_;
+};
+
+// metrics.csv: one row per finished epoch.
+inline constexpr const char* kMetricsHeader = "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s";
+std::string metrics_csv(const std::vector<EpochMetrics>& rows);
+
+}  // namespace ml
