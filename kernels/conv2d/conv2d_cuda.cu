@@ -23,10 +23,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "base/cuda_check.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/conv2d/conv2d_gemm_operands.h"
 #include "kernels/gemm_tile.cuh"
+#include "kernels/launch.cuh"
 
 namespace ml {
 namespace {
@@ -90,8 +90,7 @@ void conv2d_backward_weight_cuda(float* dw, float* db, const float* dy, const fl
   check_shape(s, "conv2d_backward_weight_cuda");
   launch<Fast::K, Fast::K>(conv_gemm::backward_weight(dw, dy, x, s));
   if (!db) return;
-  bias_grad_kernel<<<s.K, kBiasThreads>>>(db, dy, s.N, s.K, s.P() * s.Q());
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(bias_grad_kernel, {static_cast<unsigned>(s.K), kBiasThreads}, db, dy, s.N, s.K, s.P() * s.Q());
 }
 
 }  // namespace ml

@@ -1,16 +1,9 @@
 // Elementwise kernels of the learning rules: grid-stride loops, one launch each.
-#include "base/cuda_check.h"
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/launch.cuh"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t n) {
-  const size_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b < 65535 * 16 ? (b ? b : 1) : 65535 * 16);
-}
 
 // no __restrict__: x may alias y
 __global__ void axpby_kernel(float* y, const float* x, float a, float b, size_t n) {
@@ -31,14 +24,13 @@ __global__ void sign_feedback_kernel(float* __restrict__ out, const float* __res
 
 void axpby_cuda(float* y, const float* x, float a, float b, size_t n) {
   if (n == 0) return;
-  axpby_kernel<<<blocks_for(n), kThreads>>>(y, x, a, b, n);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(axpby_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65535x16), kThreadsPerBlock}, y, x, a, b, n);
 }
 
 void sign_feedback_cuda(float* out, const float* w, const float* magnitude, float scale, size_t n) {
   if (n == 0) return;
-  sign_feedback_kernel<<<blocks_for(n), kThreads>>>(out, w, magnitude, scale, n);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(sign_feedback_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65535x16), kThreadsPerBlock}, out, w,
+                magnitude, scale, n);
 }
 
 }  // namespace ml

@@ -7,13 +7,11 @@
 // index must hold valid row numbers of src: the device cannot report a bad one.
 #include <algorithm>
 
-#include "base/cuda_check.h"
 #include "kernels/gather/gather.h"
+#include "kernels/launch.cuh"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
 
 __global__ void gather_rows_kernel(float* __restrict__ dst, int32_t* __restrict__ labels_dst,
                                    const float* __restrict__ src, const int32_t* __restrict__ labels_src,
@@ -33,8 +31,8 @@ void gather_rows_cuda(float* dst, int32_t* labels_dst, const float* src, const i
                       const int32_t* index, int rows, size_t row_size) {
   if (rows <= 0) return;
   const unsigned blocks = static_cast<unsigned>(std::min(rows, 65536));
-  gather_rows_kernel<<<blocks, kThreads>>>(dst, labels_dst, src, labels_src, index, rows, row_size);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(gather_rows_kernel, {blocks, kThreadsPerBlock}, dst, labels_dst, src, labels_src, index, rows,
+                row_size);
 }
 
 }  // namespace ml

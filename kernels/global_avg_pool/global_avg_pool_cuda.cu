@@ -4,15 +4,13 @@
 //   global_avg_pool_forward_kernel   one warp per (n, c) plane: lanes stride over the
 //                                    pixels, sum in double, then a fixed shuffle tree.
 //   global_avg_pool_backward_kernel  one element of dx per thread, grid-stride loop.
-#include <algorithm>
-
-#include "base/cuda_check.h"
 #include "kernels/global_avg_pool/global_avg_pool.h"
+#include "kernels/launch.cuh"
 
 namespace ml {
 namespace {
 
-constexpr int kThreads = 256, kWarp = 32;
+constexpr int kWarp = 32;
 
 __global__ void global_avg_pool_forward_kernel(float* __restrict__ y, const float* __restrict__ x, int planes,
                                                int HW) {
@@ -39,17 +37,15 @@ __global__ void global_avg_pool_backward_kernel(float* __restrict__ dx, const fl
 void global_avg_pool_forward_cuda(float* y, const float* x, int N, int C, int HW) {
   const size_t planes = static_cast<size_t>(N) * C;
   if (planes == 0) return;
-  const size_t blocks = (planes * kWarp + kThreads - 1) / kThreads;
-  global_avg_pool_forward_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(y, x, static_cast<int>(planes), HW);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(global_avg_pool_forward_kernel, {blocks_for(planes * kWarp), kThreadsPerBlock}, y, x,
+                static_cast<int>(planes), HW);
 }
 
 void global_avg_pool_backward_cuda(float* dx, const float* dy, int N, int C, int HW) {
   const size_t n = static_cast<size_t>(N) * C * HW;
   if (n == 0) return;
-  const unsigned blocks = static_cast<unsigned>(std::min<size_t>((n + kThreads - 1) / kThreads, 65536));
-  global_avg_pool_backward_kernel<<<blocks, kThreads>>>(dx, dy, n, HW);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(global_avg_pool_backward_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65536), kThreadsPerBlock},
+                dx, dy, n, HW);
 }
 
 }  // namespace ml

@@ -25,8 +25,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "base/cuda_check.h"
 #include "kernels/gemm_tile.cuh"
+#include "kernels/launch.cuh"
 #include "kernels/linear/linear.h"
 
 namespace ml {
@@ -104,8 +104,7 @@ void linear_backward_weight_cuda(float* dw, float* db, const float* dy, const fl
   // dw[out,in] = dy[N,out]^T x[N,in]
   gemm(true, false, s.out, s.in, s.N, 1.0f, dy, x, 0.0f, dw, nullptr);
   if (!db || s.out <= 0) return;
-  column_sum_kernel<<<ceil_div(s.out, 32), dim3(32, 8)>>>(db, dy, s.N, s.out);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(column_sum_kernel, {static_cast<unsigned>(ceil_div(s.out, 32)), dim3(32, 8)}, db, dy, s.N, s.out);
 }
 
 }  // namespace ml

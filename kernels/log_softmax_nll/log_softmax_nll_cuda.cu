@@ -12,14 +12,13 @@
 // trainer's divergence check reports, instead of reading out of bounds.
 #include <cmath>
 
-#include "base/cuda_check.h"
+#include "kernels/launch.cuh"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
 
 namespace ml {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kRowsPerBlock = kThreads / 32;
+constexpr int kRowsPerBlock = kThreadsPerBlock / 32;
 
 __global__ void log_softmax_nll_forward_kernel(float* __restrict__ logp, float* __restrict__ loss,
                                                const float* __restrict__ logits, const int32_t* __restrict__ labels,
@@ -58,18 +57,16 @@ __global__ void log_softmax_nll_backward_kernel(float* __restrict__ dlogits, con
 
 void log_softmax_nll_forward_cuda(float* logp, float* loss, const float* logits, const int32_t* labels, int N, int C) {
   if (N <= 0 || C <= 0) return;
-  log_softmax_nll_forward_kernel<<<(N + kRowsPerBlock - 1) / kRowsPerBlock, kThreads>>>(logp, loss, logits, labels,
-                                                                                        N, C);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(log_softmax_nll_forward_kernel, {blocks_for(N, kRowsPerBlock), kThreadsPerBlock}, logp, loss, logits,
+                labels, N, C);
 }
 
 void log_softmax_nll_backward_cuda(float* dlogits, const float* logp, const int32_t* labels, int N, int C,
                                    float scale) {
   if (N <= 0 || C <= 0) return;
   const size_t total = static_cast<size_t>(N) * C;
-  log_softmax_nll_backward_kernel<<<static_cast<unsigned>((total + kThreads - 1) / kThreads), kThreads>>>(
-      dlogits, logp, labels, N, C, scale);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(log_softmax_nll_backward_kernel, {blocks_for(total), kThreadsPerBlock}, dlogits, logp, labels, N, C,
+                scale);
 }
 
 }  // namespace ml

@@ -16,14 +16,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "base/cuda_check.h"
 #include "kernels/fast_div.h"
+#include "kernels/launch.cuh"
 #include "kernels/maxpool2d/maxpool2d.h"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
 
 // Divisors of a flat index: i = (plane * rows + row) * cols + col.
 struct PlaneIndex {
@@ -91,8 +89,6 @@ void check_shape(const Pool2dShape& s, const char* who) {
   }
 }
 
-unsigned blocks_for(long long n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
-
 }  // namespace
 
 void maxpool2d_forward_cuda(float* y, int32_t* argmax, const float* x, const Pool2dShape& s) {
@@ -100,18 +96,16 @@ void maxpool2d_forward_cuda(float* y, int32_t* argmax, const float* x, const Poo
   const int P = s.P(), Q = s.Q();
   const long long total = static_cast<long long>(s.N) * s.C * P * Q;
   if (total == 0) return;
-  maxpool2d_forward_kernel<<<blocks_for(total), kThreads>>>(y, argmax, x, s, PlaneIndex(P, Q),
-                                                            static_cast<int>(total));
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(maxpool2d_forward_kernel, {blocks_for(total), kThreadsPerBlock}, y, argmax, x, s, PlaneIndex(P, Q),
+                static_cast<int>(total));
 }
 
 void maxpool2d_backward_cuda(float* dx, const float* dy, const int32_t* argmax, const Pool2dShape& s) {
   check_shape(s, "maxpool2d_backward_cuda");
   const long long total = static_cast<long long>(s.N) * s.C * s.H * s.W;
   if (total == 0) return;
-  maxpool2d_backward_kernel<<<blocks_for(total), kThreads>>>(dx, dy, argmax, s, PlaneIndex(s.H, s.W),
-                                                             FastDiv(s.stride), s.P(), s.Q(), static_cast<int>(total));
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(maxpool2d_backward_kernel, {blocks_for(total), kThreadsPerBlock}, dx, dy, argmax, s,
+                PlaneIndex(s.H, s.W), FastDiv(s.stride), s.P(), s.Q(), static_cast<int>(total));
 }
 
 }  // namespace ml

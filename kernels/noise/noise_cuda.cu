@@ -1,13 +1,11 @@
 // Gaussian perturbation: one grid-stride kernel, one launch per call. The draw
 // (noise_hash.h) is the CPU's, in double, so the two agree to float rounding.
-#include "base/cuda_check.h"
+#include "kernels/launch.cuh"
 #include "kernels/noise/noise.h"
 #include "kernels/noise/noise_hash.h"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
 
 // no __restrict__: y may alias x
 __global__ void add_normal_noise_kernel(float* y, const float* x, float sigma, uint64_t seed, size_t n) {
@@ -20,10 +18,8 @@ __global__ void add_normal_noise_kernel(float* y, const float* x, float sigma, u
 
 void add_normal_noise_cuda(float* y, const float* x, float sigma, uint64_t seed, size_t n) {
   if (n == 0) return;
-  const size_t b = (n + kThreads - 1) / kThreads;
-  const unsigned blocks = static_cast<unsigned>(b < 65535 * 16 ? b : 65535 * 16);
-  add_normal_noise_kernel<<<blocks, kThreads>>>(y, x, sigma, seed, n);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(add_normal_noise_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65535x16), kThreadsPerBlock}, y, x,
+                sigma, seed, n);
 }
 
 }  // namespace ml

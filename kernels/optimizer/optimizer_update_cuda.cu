@@ -12,18 +12,14 @@
 //                       its own slot and one read-back for all; one block is enough for the
 //                       LeNet's 1.2M-value fc1 and keeps it deterministic without a second pass.
 // Elementwise and memory-bound: 256 threads per block, at most 65536 blocks.
-#include <algorithm>
 #include <cmath>
 
 #include "base/cuda_check.h"
+#include "kernels/launch.cuh"
 #include "kernels/optimizer/optimizer_update.h"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t n) { return static_cast<unsigned>(std::min<size_t>((n + kThreads - 1) / kThreads, 65536)); }
 
 template <bool kMomentum>
 __global__ void sgd_update_kernel(float* __restrict__ w, float* __restrict__ velocity, const float* __restrict__ grad,
@@ -86,25 +82,24 @@ void sum_squares_cuda(const float* const* arrays, const size_t* sizes, size_t co
       CUDA_CHECK(cudaMemsetAsync(results + k, 0, sizeof(double)));
       continue;
     }
-    sum_squares_kernel<<<1, kSumThreads>>>(arrays[k], sizes[k], results + k);
-    CUDA_CHECK_LAUNCH();
+    launch_kernel(sum_squares_kernel, {1, kSumThreads}, arrays[k], sizes[k], results + k);
   }
   CUDA_CHECK(cudaMemcpy(sums, results, count * sizeof(double), cudaMemcpyDeviceToHost));
 }
 
 void sgd_update_cuda(float* w, float* velocity, const float* grad, size_t n, const SgdConfig& c) {
   if (n == 0) return;
-  if (c.momentum == 0.0f) sgd_update_kernel<false><<<blocks_for(n), kThreads>>>(w, velocity, grad, n, c);
-  else sgd_update_kernel<true><<<blocks_for(n), kThreads>>>(w, velocity, grad, n, c);
-  CUDA_CHECK_LAUNCH();
+  const LaunchConfig config{blocks_for(n, kThreadsPerBlock, kMaxBlocks65536), kThreadsPerBlock};
+  if (c.momentum == 0.0f) launch_kernel(sgd_update_kernel<false>, config, w, velocity, grad, n, c);
+  else launch_kernel(sgd_update_kernel<true>, config, w, velocity, grad, n, c);
 }
 
 void adam_update_cuda(float* w, float* m, float* v, const float* grad, size_t n, const AdamConfig& c, int step) {
   if (n == 0) return;
   const float bias1 = 1.0f - std::pow(c.beta1, static_cast<float>(step));
   const float bias2 = 1.0f - std::pow(c.beta2, static_cast<float>(step));
-  adam_update_kernel<<<blocks_for(n), kThreads>>>(w, m, v, grad, n, c, bias1, bias2);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(adam_update_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65536), kThreadsPerBlock}, w, m, v, grad,
+                n, c, bias1, bias2);
 }
 
 }  // namespace ml

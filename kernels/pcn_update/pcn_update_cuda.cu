@@ -9,17 +9,11 @@
 //       order, then a shared-memory tree; no atomics, so the result is repeatable.
 //       A grid of C blocks under-fills a large GPU for few channels; these maps are
 //       memory-bound and small next to the convolutions around them.
-#include <algorithm>
-
-#include "base/cuda_check.h"
+#include "kernels/launch.cuh"
 #include "kernels/pcn_update/pcn_update.h"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t n) { return static_cast<unsigned>(std::min<size_t>((n + kThreads - 1) / kThreads, 65536)); }
 
 __device__ float rate_of(const float* raw, int c) { return fmaxf(raw[c], 0.0f); }
 
@@ -63,7 +57,7 @@ __global__ void pcn_blend_backward_kernel(float* __restrict__ dp, float* __restr
                                           const float* __restrict__ dout, const float* __restrict__ out,
                                           const float* __restrict__ p, const float* __restrict__ r,
                                           const float* __restrict__ a_raw, ChannelShape s, bool add_dp, bool add_dr) {
-  __shared__ double shared[kThreads];
+  __shared__ double shared[kThreadsPerBlock];
   const int c = blockIdx.x;
   const float a = rate_of(a_raw, c);
   const size_t per_channel = static_cast<size_t>(s.N) * s.HW;
@@ -84,7 +78,7 @@ __global__ void pcn_correct_backward_kernel(float* __restrict__ dr, float* __res
                                             const float* __restrict__ out, const float* __restrict__ f,
                                             const float* __restrict__ b_raw, ChannelShape s, bool add_dr,
                                             bool add_df) {
-  __shared__ double shared[kThreads];
+  __shared__ double shared[kThreadsPerBlock];
   const int c = blockIdx.x;
   const float b = rate_of(b_raw, c);
   const size_t per_channel = static_cast<size_t>(s.N) * s.HW;
@@ -106,28 +100,28 @@ size_t numel(const ChannelShape& s) { return static_cast<size_t>(s.N) * s.C * s.
 
 void pcn_blend_forward_cuda(float* out, const float* p, const float* r, const float* a_raw, const ChannelShape& s) {
   if (numel(s) == 0) return;
-  pcn_blend_forward_kernel<<<blocks_for(numel(s)), kThreads>>>(out, p, r, a_raw, s);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(pcn_blend_forward_kernel, {blocks_for(numel(s), kThreadsPerBlock, kMaxBlocks65536), kThreadsPerBlock},
+                out, p, r, a_raw, s);
 }
 
 void pcn_blend_backward_cuda(float* dp, float* dr, float* da_raw, const float* dout, const float* out, const float* p,
                              const float* r, const float* a_raw, const ChannelShape& s, bool add_dp, bool add_dr) {
   if (numel(s) == 0) return;
-  pcn_blend_backward_kernel<<<s.C, kThreads>>>(dp, dr, da_raw, dout, out, p, r, a_raw, s, add_dp, add_dr);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(pcn_blend_backward_kernel, {static_cast<unsigned>(s.C), kThreadsPerBlock}, dp, dr, da_raw, dout, out, p,
+                r, a_raw, s, add_dp, add_dr);
 }
 
 void pcn_correct_forward_cuda(float* out, const float* r, const float* f, const float* b_raw, const ChannelShape& s) {
   if (numel(s) == 0) return;
-  pcn_correct_forward_kernel<<<blocks_for(numel(s)), kThreads>>>(out, r, f, b_raw, s);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(pcn_correct_forward_kernel, {blocks_for(numel(s), kThreadsPerBlock, kMaxBlocks65536), kThreadsPerBlock},
+                out, r, f, b_raw, s);
 }
 
 void pcn_correct_backward_cuda(float* dr, float* df, float* db_raw, const float* dout, const float* out,
                                const float* f, const float* b_raw, const ChannelShape& s, bool add_dr, bool add_df) {
   if (numel(s) == 0) return;
-  pcn_correct_backward_kernel<<<s.C, kThreads>>>(dr, df, db_raw, dout, out, f, b_raw, s, add_dr, add_df);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(pcn_correct_backward_kernel, {static_cast<unsigned>(s.C), kThreadsPerBlock}, dr, df, db_raw, dout, out,
+                f, b_raw, s, add_dr, add_df);
 }
 
 }  // namespace ml

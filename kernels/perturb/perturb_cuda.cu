@@ -1,18 +1,11 @@
 // The batched node-perturbation ops: one grid-stride kernel each, one launch
 // per call. The draw (noise_hash.h) is the CPU's, so the two agree to float rounding.
-#include "base/cuda_check.h"
+#include "kernels/launch.cuh"
 #include "kernels/noise/noise_hash.h"
 #include "kernels/perturb/perturb.h"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t n) {
-  const size_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b < 65535 * 16 ? b : 65535 * 16);
-}
 
 // no __restrict__ on y and x: y may alias x
 __global__ void perturb_copies_kernel(float* y, float* __restrict__ noise, const float* x, float sigma, uint64_t seed,
@@ -45,15 +38,15 @@ void perturb_copies_cuda(float* y, float* noise, const float* x, float sigma, ui
                          bool antithetic) {
   const size_t n = size_t(copies) * M;
   if (n == 0) return;
-  perturb_copies_kernel<<<blocks_for(n), kThreads>>>(y, noise, x, sigma, seed, M, copies, antithetic);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(perturb_copies_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65535x16), kThreadsPerBlock}, y,
+                noise, x, sigma, seed, M, copies, antithetic);
 }
 
 void scale_rows_cuda(float* y, const float* x, const float* coef, size_t rows, size_t row_size) {
   const size_t n = rows * row_size;
   if (n == 0) return;
-  scale_rows_kernel<<<blocks_for(n), kThreads>>>(y, x, coef, rows, row_size);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(scale_rows_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65535x16), kThreadsPerBlock}, y, x, coef,
+                rows, row_size);
 }
 
 }  // namespace ml

@@ -6,17 +6,11 @@
 // Memory-bound elementwise maps: 256 threads per block, at most 65536 blocks, each thread
 // strides by the whole grid. No __restrict__: the header allows y == x and dx == dy, and each
 // element is read before it is written by the same thread.
-#include <algorithm>
-
-#include "base/cuda_check.h"
+#include "kernels/launch.cuh"
 #include "kernels/relu/relu.h"
 
 namespace ml {
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t n) { return static_cast<unsigned>(std::min<size_t>((n + kThreads - 1) / kThreads, 65536)); }
 
 __global__ void relu_forward_kernel(float* y, const float* x, size_t n) {
   for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
@@ -37,14 +31,13 @@ __global__ void relu_backward_kernel(float* dx, const float* dy, const float* y,
 
 void relu_forward_cuda(float* y, const float* x, size_t n) {
   if (n == 0) return;
-  relu_forward_kernel<<<blocks_for(n), kThreads>>>(y, x, n);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(relu_forward_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65536), kThreadsPerBlock}, y, x, n);
 }
 
 void relu_backward_cuda(float* dx, const float* dy, const float* y, size_t n) {
   if (n == 0) return;
-  relu_backward_kernel<<<blocks_for(n), kThreads>>>(dx, dy, y, n);
-  CUDA_CHECK_LAUNCH();
+  launch_kernel(relu_backward_kernel, {blocks_for(n, kThreadsPerBlock, kMaxBlocks65536), kThreadsPerBlock}, dx, dy, y,
+                n);
 }
 
 }  // namespace ml

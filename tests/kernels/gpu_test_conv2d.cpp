@@ -5,20 +5,11 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/tensor.h"
 #include "kernels/conv2d/conv2d.h"
 #include "conv_test_shapes.h"
-#include "engine_test_util.h"
-#include "test_util.h"
+#include "gpu_test_common.h"
 
 using ml::Conv2dShape;
-using ml::Device;
-using ml::Tensor;
-using ml_test::random_vector;
-using ml_test::require_close;
-using ml_test::on_gpu;
-using ml_test::gpu_zeros;
-using ml_test::atol_for;
 
 namespace {
 

@@ -1,12 +1,8 @@
 // axpby and sign_feedback on CUDA against the CPU reference.
 // Tolerance: axpby is one fused multiply-add per element (nvcc may fuse where
 // the CPU rounds twice): 1e-6 abs + 1e-6 rel; sign_feedback is exact.
-#include "engine/tensor.h"
 #include "kernels/elementwise/elementwise.h"
-#include "test_util.h"
-
-using ml::Device;
-using ml::Tensor;
+#include "gpu_test_common.h"
 
 TEST_CASE("axpby and sign_feedback: CUDA matches CPU", "[gpu][elementwise]") {
   for (size_t n : {size_t(1), size_t(1000), size_t(300001)}) {

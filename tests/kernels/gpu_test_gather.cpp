@@ -2,14 +2,8 @@
 #include <vector>
 
 #include "engine/int_buffer.h"
-#include "engine/tensor.h"
 #include "kernels/gather/gather.h"
-#include "test_util.h"
-
-using ml::Device;
-using ml::Tensor;
-using ml_test::random_vector;
-using ml_test::require_close;
+#include "gpu_test_common.h"
 
 TEST_CASE("gather_rows_cuda matches the CPU reference exactly", "[gpu][gather]") {
   struct Case {

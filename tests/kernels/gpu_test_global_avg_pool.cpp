@@ -3,16 +3,8 @@
 // [-1, 1]. Backward: one float division per element, the same on both: exact.
 #include <vector>
 
-#include "engine/tensor.h"
 #include "kernels/global_avg_pool/global_avg_pool.h"
-#include "engine_test_util.h"
-#include "test_util.h"
-
-using ml::Tensor;
-using ml_test::gpu_zeros;
-using ml_test::on_gpu;
-using ml_test::random_vector;
-using ml_test::require_close;
+#include "gpu_test_common.h"
 
 TEST_CASE("global average pooling CUDA matches the CPU reference", "[gpu][global_avg_pool]") {
   struct Case {

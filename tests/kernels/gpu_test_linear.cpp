@@ -4,22 +4,10 @@
 #include <limits>
 #include <vector>
 
-#include "engine/tensor.h"
 #include "kernels/linear/linear.h"
-#include "engine_test_util.h"
-#include "test_util.h"
-
-using ml::Device;
-using ml::Tensor;
-using ml_test::random_vector;
-using ml_test::require_close;
-using ml_test::on_gpu;
-using ml_test::gpu_zeros;
-using ml_test::atol_for;
+#include "gpu_test_common.h"
 
 namespace {
-
-
 
 // C = alpha op(A) op(B) + beta C in double, row-major.
 std::vector<float> naive_gemm(bool ta, bool tb, int M, int N, int K, double alpha, const std::vector<float>& A,

@@ -3,18 +3,8 @@
 #include <vector>
 
 #include "engine/int_buffer.h"
-#include "engine/tensor.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
-#include "engine_test_util.h"
-#include "test_util.h"
-
-using ml::Device;
-using ml::Tensor;
-using ml_test::random_vector;
-using ml_test::require_close;
-using ml_test::on_gpu;
-using ml_test::gpu_zeros;
-
+#include "gpu_test_common.h"
 
 TEST_CASE("log_softmax_nll CUDA kernels match the CPU reference", "[gpu][loss]") {
   struct Case {

@@ -5,18 +5,8 @@
 #include <vector>
 
 #include "engine/int_buffer.h"
-#include "engine/tensor.h"
 #include "kernels/maxpool2d/maxpool2d.h"
-#include "engine_test_util.h"
-#include "test_util.h"
-
-using ml::Device;
-using ml::Tensor;
-using ml_test::random_vector;
-using ml_test::require_close;
-using ml_test::on_gpu;
-using ml_test::gpu_zeros;
-
+#include "gpu_test_common.h"
 
 TEST_CASE("maxpool2d CUDA kernels match the CPU reference exactly", "[gpu][maxpool]") {
   struct Case {

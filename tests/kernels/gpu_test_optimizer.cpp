@@ -6,18 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/tensor.h"
 #include "kernels/optimizer/optimizer_update.h"
-#include "engine_test_util.h"
-#include "test_util.h"
-
-using ml::Device;
-using ml::Tensor;
-using ml_test::random_vector;
-using ml_test::require_close;
-using ml_test::on_gpu;
-using ml_test::gpu_zeros;
-
+#include "gpu_test_common.h"
 
 TEST_CASE("sgd_update_cuda matches the CPU reference", "[gpu][optimizer]") {
   const std::vector<ml::SgdConfig> configs = {{0.1f, 0.0f, 0.0f}, {0.05f, 0.9f, 0.0f}, {0.01f, 0.9f, 5e-4f},

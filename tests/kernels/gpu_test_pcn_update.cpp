@@ -6,15 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/tensor.h"
 #include "kernels/pcn_update/pcn_update.h"
-#include "engine_test_util.h"
-#include "test_util.h"
-
-using ml::Tensor;
-using ml_test::on_gpu;
-using ml_test::random_vector;
-using ml_test::require_close;
+#include "gpu_test_common.h"
 
 namespace {
 

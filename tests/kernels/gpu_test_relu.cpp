@@ -3,18 +3,8 @@
 #include <limits>
 #include <vector>
 
-#include "engine/tensor.h"
 #include "kernels/relu/relu.h"
-#include "engine_test_util.h"
-#include "test_util.h"
-
-using ml::Device;
-using ml::Tensor;
-using ml_test::random_vector;
-using ml_test::require_close;
-using ml_test::on_gpu;
-using ml_test::gpu_zeros;
-
+#include "gpu_test_common.h"
 
 TEST_CASE("relu CUDA kernels match the CPU reference exactly", "[gpu][relu]") {
   uint32_t seed = 1;
