@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -197,20 +198,19 @@ std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSu
 
 // Q3: how close each run's class probabilities on the probe images are to
 // people's (soft labels for the same test images, e.g. CIFAR-10H).
-void human_section(HtmlReport& report, const std::vector<RunData>& runs, const std::string& human_path,
-                   const std::string& dir) {
-  report.heading("Closest to human judgements");
-  if (human_path.empty()) {
-    report.paragraph("No human data given. With CIFAR-10, <code>ml-study --data cifar10 --human "
-                     "cifar10h-probs.npy</code> (Peterson et al. 2019: 10,000 x 10 soft labels for the test set) "
-                     "compares every run's class probabilities with people's on the probe images.");
-    return;
-  }
+struct HumanResults {
+  size_t probe_images = 0;
+  std::vector<std::pair<std::string, HumanComparison>> runs;  // run name, its comparison
+};
+
+// Writes DIR/analysis/human.csv.
+HumanResults compare_runs_with_humans(const std::vector<RunData>& runs, const std::string& human_path,
+                                      const std::string& dir) {
   const Eigen::MatrixXd human_all = load_matrix_npy(human_path);
   std::ostringstream csv;
   csv.precision(8);
   csv << "model,metric,value\n";
-  std::vector<std::vector<std::string>> rows;
+  HumanResults results;
   for (const auto& r : runs) {
     const ActsDir acts = r.acts();
     const Eigen::MatrixXd probs = load_matrix_npy(acts.probs());
@@ -230,14 +230,30 @@ void human_section(HtmlReport& report, const std::vector<RunData>& runs, const s
     csv << r.name << ",cross_entropy," << h.cross_entropy << '\n'
         << r.name << ",agreement_with_majority," << h.agreement << '\n'
         << r.name << ",confusion_correlation," << h.confusion_correlation << '\n';
-    rows.push_back({r.name, fixed(h.cross_entropy, 3), fixed(100 * h.agreement, 1), fixed(h.confusion_correlation, 3)});
+    results.runs.push_back({r.name, h});
   }
-  report.paragraph("On the " + std::to_string(runs.empty() ? 0 : load_labels_npy(runs[0].acts().labels()).size()) +
+  results.probe_images = runs.empty() ? 0 : load_labels_npy(runs[0].acts().labels()).size();
+  write_text_atomically(dir + "/analysis/human.csv", csv.str());
+  return results;
+}
+
+// `human` is empty when the study was given no human data.
+void human_section(HtmlReport& report, const std::optional<HumanResults>& human) {
+  report.heading("Closest to human judgements");
+  if (!human) {
+    report.paragraph("No human data given. With CIFAR-10, <code>ml-study --data cifar10 --human "
+                     "cifar10h-probs.npy</code> (Peterson et al. 2019: 10,000 x 10 soft labels for the test set) "
+                     "compares every run's class probabilities with people's on the probe images.");
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [name, h] : human->runs)
+    rows.push_back({name, fixed(h.cross_entropy, 3), fixed(100 * h.agreement, 1), fixed(h.confusion_correlation, 3)});
+  report.paragraph("On the " + std::to_string(human->probe_images) +
                    " probe images: cross-entropy from the human distribution to the model's (lower is closer), "
                    "agreement with the human majority label, and the correlation of the off-diagonal soft confusion "
                    "matrices (do the model and people confuse the same classes?).");
   report.table({"run", "cross-entropy", "agreement %", "confusion correlation"}, rows);
-  write_text_atomically(dir + "/analysis/human.csv", csv.str());
 }
 
 }  // namespace
@@ -346,9 +362,12 @@ void collect_study(const std::string& dir) {
   }
 
   // --- representations ---------------------------------------------------------------
-  const RepresentationSummary rep = representation_sections(report, runs, dir);
-  human_section(report, runs, study.human, dir);
-  report.prepend(notes + at_a_glance(runs, rep));
+  const RepresentationComparison rep = compare_representations(runs, dir);
+  render_representations(report, rep);
+  std::optional<HumanResults> human;
+  if (!study.human.empty()) human = compare_runs_with_humans(runs, study.human, dir);
+  human_section(report, human);
+  report.prepend(notes + at_a_glance(runs, rep.summary));
 
   write_text_atomically(dir + "/report.html", report.html());
 }

@@ -27,4 +27,9 @@ class HtmlReport {
 
 std::string base64(const std::string& bytes);
 
+// The representation sections (study/report_representations.cpp): headings,
+// heatmaps, MDS plots, the participation-ratio table and the PNGs already written.
+struct RepresentationComparison;
+void render_representations(HtmlReport& report, const RepresentationComparison& c);
+
 }  // namespace ml
