@@ -11,11 +11,7 @@ LossResult LogSoftmaxNLL::forward(const Tensor& logits, const IntBuffer& labels,
   const int N = logits.dim(0), C = logits.dim(1);
   ensure(logp_, logits.shape(), logits.device());
   ensure(loss_, {N}, logits.device());
-  if (logits.device() == Device::CUDA) {
-    log_softmax_nll_forward_cuda(logp_.data(), loss_.data(), logits.data(), labels.data(), N, C);
-  } else {
-    log_softmax_nll_forward_cpu(logp_.data(), loss_.data(), logits.data(), labels.data(), N, C);
-  }
+  ML_ON_DEVICE(logits.device(), log_softmax_nll_forward, logp_.data(), loss_.data(), logits.data(), labels.data(), N, C);
   // The accuracy and the loss sum are read on the host: N x C floats per batch.
   host_logp_.resize(logp_.numel());
   host_loss_.resize(N);
@@ -45,11 +41,7 @@ const Tensor& LogSoftmaxNLL::backward(const IntBuffer& labels) {
   const int N = logp_.dim(0), C = logp_.dim(1);
   ensure(dlogits_, logp_.shape(), logp_.device());
   const float scale = 1.0f / static_cast<float>(N);
-  if (logp_.device() == Device::CUDA) {
-    log_softmax_nll_backward_cuda(dlogits_.data(), logp_.data(), labels.data(), N, C, scale);
-  } else {
-    log_softmax_nll_backward_cpu(dlogits_.data(), logp_.data(), labels.data(), N, C, scale);
-  }
+  ML_ON_DEVICE(logp_.device(), log_softmax_nll_backward, dlogits_.data(), logp_.data(), labels.data(), N, C, scale);
   return dlogits_;
 }
 

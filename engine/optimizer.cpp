@@ -68,8 +68,7 @@ class Sgd : public Optimizer {
     for (Param* p : params) {
       if (p->frozen) continue;
       float* velocity = momentum_ != 0.0f ? state_.get(p, 0).data() : nullptr;
-      if (p->value.device() == Device::CUDA) sgd_update_cuda(p->value.data(), velocity, p->grad.data(), p->value.numel(), c);
-      else sgd_update_cpu(p->value.data(), velocity, p->grad.data(), p->value.numel(), c);
+      ML_ON_DEVICE(p->value.device(), sgd_update, p->value.data(), velocity, p->grad.data(), p->value.numel(), c);
     }
   }
   State state() const override {
@@ -103,8 +102,7 @@ class Adam : public Optimizer {
         }
       }
       const int t = ++it->second;  // per parameter: a rule may step its own params separately
-      if (p->value.device() == Device::CUDA) adam_update_cuda(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, t);
-      else adam_update_cpu(p->value.data(), m, v, p->grad.data(), p->value.numel(), c, t);
+      ML_ON_DEVICE(p->value.device(), adam_update, p->value.data(), m, v, p->grad.data(), p->value.numel(), c, t);
     }
   }
   State state() const override {

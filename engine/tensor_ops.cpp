@@ -16,16 +16,14 @@ static void require_same(const Tensor& a, const Tensor& b, const char* what) {
 
 void axpby(Tensor& y, const Tensor& x, float a, float b) {
   require_same(y, x, "axpby");
-  if (y.device() == Device::CUDA) axpby_cuda(y.data(), x.data(), a, b, y.numel());
-  else axpby_cpu(y.data(), x.data(), a, b, y.numel());
+  ML_ON_DEVICE(y.device(), axpby, y.data(), x.data(), a, b, y.numel());
 }
 
 void sign_feedback(Tensor& out, const Tensor& w, const Tensor* magnitude, float scale) {
   require_same(out, w, "sign_feedback");
   if (magnitude) require_same(*magnitude, w, "sign_feedback magnitude");
   const float* m = magnitude ? magnitude->data() : nullptr;
-  if (w.device() == Device::CUDA) sign_feedback_cuda(out.data(), w.data(), m, scale, w.numel());
-  else sign_feedback_cpu(out.data(), w.data(), m, scale, w.numel());
+  ML_ON_DEVICE(w.device(), sign_feedback, out.data(), w.data(), m, scale, w.numel());
 }
 
 Tensor random_uniform(const Shape& shape, float lo, float hi, Rng& rng, Device d) {

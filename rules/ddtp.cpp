@@ -50,8 +50,7 @@ void solve_in_place(std::vector<double>& A, std::vector<double>& r, int n) {
 }
 
 void project(float* d, const float* e, const float* q, const LinearShape& s, Device device) {
-  if (device == Device::CUDA) linear_backward_input_cuda(d, e, q, s);
-  else linear_backward_input_cpu(d, e, q, s);
+  ML_ON_DEVICE(device, linear_backward_input, d, e, q, s);
 }
 
 }  // namespace
@@ -140,8 +139,7 @@ std::vector<double> DirectDTP::feedback_gradients(Network& net, bool want_loss,
     axpby(residual_, residual_, c, 0.0f);  // dL/d(delta Q) = residual / (N sigma^2)
     // dQ[classes, size] = delta_out^T residual: the linear weight gradient with delta_out as the error
     Tensor& grad = feedback_[b].grad;
-    if (x.device() == Device::CUDA) linear_backward_weight_cuda(grad.data(), nullptr, delta_out_.data(), residual_.data(), s);
-    else linear_backward_weight_cpu(grad.data(), nullptr, delta_out_.data(), residual_.data(), s);
+    ML_ON_DEVICE(x.device(), linear_backward_weight, grad.data(), nullptr, delta_out_.data(), residual_.data(), s);
   }
   return losses;
 }

@@ -50,14 +50,12 @@ LossResult DirectFeedbackAlignment::compute_gradients(Network& net, const Batch&
     const LinearShape s{N, feedback_[i].dim(1), classes};  // delta[N, size] = e[N, classes] B[classes, size]
     ensure(delta_[i], out.shape(), out.device());
     float* d = delta_[i].data();
-    const bool cuda = out.device() == Device::CUDA;
-    if (cuda) linear_backward_input_cuda(d, e.data(), feedback_[i].data(), s);
-    else linear_backward_input_cpu(d, e.data(), feedback_[i].data(), s);
+    const Device device = out.device();
+    ML_ON_DEVICE(device, linear_backward_input, d, e.data(), feedback_[i].data(), s);
     // f'(a_l): the ReLU that follows the layer, if any (its output > 0).
     if (i + 1 < net.size() && dynamic_cast<ReLU*>(&net.layer(i + 1))) {
       const float* y = net.layer(i + 1).output().data();
-      if (cuda) relu_backward_cuda(d, d, y, out.numel());
-      else relu_backward_cpu(d, d, y, out.numel());
+      ML_ON_DEVICE(device, relu_backward, d, d, y, out.numel());
     }
     deltas_[i] = &delta_[i];
     layer.weight_grads(delta_[i]);

@@ -52,10 +52,9 @@ std::vector<double> DifferenceTargetProp::feedback_gradients(Network& net, bool 
     work_b_.copy_from(z);
     int n, c, hw;
     channel_dims(work_b_, n, c, hw);
-    const bool cuda = z.device() == Device::CUDA;
+    const Device device = z.device();
     Param& bias = feedback_bias_[b];
-    if (cuda) channel_bias_add_cuda(work_b_.data(), bias.value.data(), n, c, hw);
-    else channel_bias_add_cpu(work_b_.data(), bias.value.data(), n, c, hw);
+    ML_ON_DEVICE(device, channel_bias_add, work_b_.data(), bias.value.data(), n, c, hw);
     axpby(work_b_, work_a_, -1.0f, 1.0f);  // the residual r
     if (want_loss) {
       const double r = norm(work_b_.to_vector());
@@ -63,8 +62,7 @@ std::vector<double> DifferenceTargetProp::feedback_gradients(Network& net, bool 
     }
     axpby(work_b_, work_b_, inv_n, 0.0f);  // dL/dz = r / N
     transposed_weight_grad(net, b, feedback_[b].grad, *u, work_b_);
-    if (cuda) channel_bias_grad_cuda(bias.grad.data(), work_b_.data(), n, c, hw);
-    else channel_bias_grad_cpu(bias.grad.data(), work_b_.data(), n, c, hw);
+    ML_ON_DEVICE(device, channel_bias_grad, bias.grad.data(), work_b_.data(), n, c, hw);
   }
   return losses;
 }

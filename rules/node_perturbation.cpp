@@ -70,8 +70,7 @@ LossResult NodePerturbation::perturbed_forward(Network& net, const Batch& batch)
     ensure(noise_[i], y.shape(), dev);
     const uint64_t seed = rng_.next_u64();
     const size_t M = y.numel() / C;
-    if (dev == Device::CUDA) perturb_copies_cuda(pert_[i].data(), noise_[i].data(), y.data(), sigma_, seed, M, C, antithetic_);
-    else perturb_copies_cpu(pert_[i].data(), noise_[i].data(), y.data(), sigma_, seed, M, C, antithetic_);
+    ML_ON_DEVICE(dev, perturb_copies, pert_[i].data(), noise_[i].data(), y.data(), sigma_, seed, M, C, antithetic_);
     h = &pert_[i];
   }
   const LossResult all = loss_.forward(*h, labels_rep_, host_labels_rep_);
@@ -117,8 +116,7 @@ LossResult NodePerturbation::compute_gradients(Network& net, const Batch& batch)
     if (!perturbed_[i]) continue;
     Tensor& e = noise_[i];  // scaled in place: the noise becomes the output error
     const size_t rows = static_cast<size_t>(C) * N, row_size = e.numel() / rows;
-    if (dev == Device::CUDA) scale_rows_cuda(e.data(), e.data(), coef_.data(), rows, row_size);
-    else scale_rows_cpu(e.data(), e.data(), coef_.data(), rows, row_size);
+    ML_ON_DEVICE(dev, scale_rows, e.data(), e.data(), coef_.data(), rows, row_size);
     net.layer(i).weight_grads(e);
   }
   return result;

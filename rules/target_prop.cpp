@@ -179,14 +179,13 @@ const Tensor& TargetPropRule::feedback_down(Network& net, size_t b, const Tensor
 
 void TargetPropRule::transposed_weight_grad(Network& net, size_t b, Tensor& dq, const Tensor& u, const Tensor& dz) {
   Layer& layer = net.layer(blocks_[b].first);
-  const bool cuda = u.device() == Device::CUDA;
+  const Device device = u.device();
   const int N = u.dim(0);
   if (dynamic_cast<Linear*>(&layer)) {
     // dQ[out, in] = u[N, out]^T dz[N, in]: the linear weight gradient with u as the error and dz as the input.
     const LinearShape s{N, static_cast<int>(dz.numel() / static_cast<size_t>(N)),
                         static_cast<int>(u.numel() / static_cast<size_t>(N))};
-    if (cuda) linear_backward_weight_cuda(dq.data(), nullptr, u.data(), dz.data(), s);
-    else linear_backward_weight_cpu(dq.data(), nullptr, u.data(), dz.data(), s);
+    ML_ON_DEVICE(device, linear_backward_weight, dq.data(), nullptr, u.data(), dz.data(), s);
     return;
   }
   // Conv: dQ[K, C, R, S] = sum over n, p, q of u[n, K, p, q] dz[n, C, p s + r - pad, q s + t - pad].
@@ -195,15 +194,13 @@ void TargetPropRule::transposed_weight_grad(Network& net, size_t b, Tensor& dq, 
   s.N = N, s.C = dz.dim(1), s.H = dz.dim(2), s.W = dz.dim(3);
   s.K = w.dim(0), s.R = w.dim(2), s.S = w.dim(3);
   conv_stride_pad(layer.token(), s.stride, s.pad);
-  if (cuda) conv2d_backward_weight_cuda(dq.data(), nullptr, u.data(), dz.data(), s);
-  else conv2d_backward_weight_cpu(dq.data(), nullptr, u.data(), dz.data(), s);
+  ML_ON_DEVICE(device, conv2d_backward_weight, dq.data(), nullptr, u.data(), dz.data(), s);
 }
 
 void TargetPropRule::add_noise(Tensor& y, const Tensor* x) {
   const uint64_t seed = rng_->next_u64();
   const float* xp = x ? x->data() : nullptr;
-  if (y.device() == Device::CUDA) add_normal_noise_cuda(y.data(), xp, o_.tp_noise, seed, y.numel());
-  else add_normal_noise_cpu(y.data(), xp, o_.tp_noise, seed, y.numel());
+  ML_ON_DEVICE(y.device(), add_normal_noise, y.data(), xp, o_.tp_noise, seed, y.numel());
 }
 
 void TargetPropRule::save_block_inputs(Network& net) {

@@ -11,8 +11,7 @@ namespace {
 
 // y = x + s * z(seed), z ~ N(0, 1) per element, on y's device (y may alias x).
 void add_noise(Tensor& y, const Tensor& x, float s, uint64_t seed) {
-  if (y.device() == Device::CUDA) add_normal_noise_cuda(y.data(), x.data(), s, seed, y.numel());
-  else add_normal_noise_cpu(y.data(), x.data(), s, seed, y.numel());
+  ML_ON_DEVICE(y.device(), add_normal_noise, y.data(), x.data(), s, seed, y.numel());
 }
 
 std::vector<Param*> trainable(Network& net) {

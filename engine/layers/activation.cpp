@@ -9,15 +9,13 @@ namespace ml {
 const Tensor& ReLU::forward(const Tensor& x) {
   input_ = x;
   ensure(output_, x.shape(), x.device());
-  if (x.device() == Device::CUDA) relu_forward_cuda(output_.data(), x.data(), x.numel());
-  else relu_forward_cpu(output_.data(), x.data(), x.numel());
+  ML_ON_DEVICE(x.device(), relu_forward, output_.data(), x.data(), x.numel());
   return output_;
 }
 
 const Tensor& ReLU::backward_input(const Tensor& dy, const Tensor*) {
   ensure(grad_input_, dy.shape(), dy.device());
-  if (dy.device() == Device::CUDA) relu_backward_cuda(grad_input_.data(), dy.data(), output_.data(), dy.numel());
-  else relu_backward_cpu(grad_input_.data(), dy.data(), output_.data(), dy.numel());
+  ML_ON_DEVICE(dy.device(), relu_backward, grad_input_.data(), dy.data(), output_.data(), dy.numel());
   return grad_input_;
 }
 
@@ -45,16 +43,14 @@ const Tensor& MaxPool2d::forward(const Tensor& x) {
   const Pool2dShape s = shape_for(x);
   ensure(output_, {s.N, s.C, s.P(), s.Q()}, x.device());
   ensure(argmax_, output_.numel(), x.device());
-  if (x.device() == Device::CUDA) maxpool2d_forward_cuda(output_.data(), argmax_.data(), x.data(), s);
-  else maxpool2d_forward_cpu(output_.data(), argmax_.data(), x.data(), s);
+  ML_ON_DEVICE(x.device(), maxpool2d_forward, output_.data(), argmax_.data(), x.data(), s);
   return output_;
 }
 
 const Tensor& MaxPool2d::backward_input(const Tensor& dy, const Tensor*) {
   const Pool2dShape s = shape_for(input_);
   ensure(grad_input_, input_.shape(), dy.device());
-  if (dy.device() == Device::CUDA) maxpool2d_backward_cuda(grad_input_.data(), dy.data(), argmax_.data(), s);
-  else maxpool2d_backward_cpu(grad_input_.data(), dy.data(), argmax_.data(), s);
+  ML_ON_DEVICE(dy.device(), maxpool2d_backward, grad_input_.data(), dy.data(), argmax_.data(), s);
   return grad_input_;
 }
 

@@ -45,8 +45,7 @@ const Tensor& Conv2d::forward(const Tensor& x) {
   input_ = x;
   const Conv2dShape s = shape_for(x);
   ensure(output_, {s.N, s.K, s.P(), s.Q()}, x.device());
-  if (x.device() == Device::CUDA) conv2d_forward_cuda(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
-  else conv2d_forward_cpu(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
+  ML_ON_DEVICE(x.device(), conv2d_forward, output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
   return output_;
 }
 
@@ -54,18 +53,13 @@ const Tensor& Conv2d::backward_input(const Tensor& dy, const Tensor* feedback) {
   const Tensor& w = weight_for_backward(weight_, feedback);
   const Conv2dShape s = shape_for(input_);
   ensure(grad_input_, input_.shape(), dy.device());
-  if (dy.device() == Device::CUDA) conv2d_backward_input_cuda(grad_input_.data(), dy.data(), w.data(), s);
-  else conv2d_backward_input_cpu(grad_input_.data(), dy.data(), w.data(), s);
+  ML_ON_DEVICE(dy.device(), conv2d_backward_input, grad_input_.data(), dy.data(), w.data(), s);
   return grad_input_;
 }
 
 void Conv2d::weight_grads(const Tensor& dy) {
   const Conv2dShape s = shape_for(input_);
-  if (dy.device() == Device::CUDA) {
-    conv2d_backward_weight_cuda(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
-  } else {
-    conv2d_backward_weight_cpu(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
-  }
+  ML_ON_DEVICE(dy.device(), conv2d_backward_weight, weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
 }
 
 }  // namespace ml

@@ -17,16 +17,14 @@ const Tensor& GlobalAvgPool::forward(const Tensor& x) {
   input_ = x;
   const int N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
   ensure(output_, {N, C}, x.device());
-  if (x.device() == Device::CUDA) global_avg_pool_forward_cuda(output_.data(), x.data(), N, C, HW);
-  else global_avg_pool_forward_cpu(output_.data(), x.data(), N, C, HW);
+  ML_ON_DEVICE(x.device(), global_avg_pool_forward, output_.data(), x.data(), N, C, HW);
   return output_;
 }
 
 const Tensor& GlobalAvgPool::backward_input(const Tensor& dy, const Tensor*) {
   const int N = input_.dim(0), C = input_.dim(1), HW = input_.dim(2) * input_.dim(3);
   ensure(grad_input_, input_.shape(), dy.device());
-  if (dy.device() == Device::CUDA) global_avg_pool_backward_cuda(grad_input_.data(), dy.data(), N, C, HW);
-  else global_avg_pool_backward_cpu(grad_input_.data(), dy.data(), N, C, HW);
+  ML_ON_DEVICE(dy.device(), global_avg_pool_backward, grad_input_.data(), dy.data(), N, C, HW);
   return grad_input_;
 }
 

@@ -28,8 +28,7 @@ const Tensor& Linear::forward(const Tensor& x) {
   input_ = x;
   const LinearShape s = shape_for(x);
   ensure(output_, {s.N, s.out}, x.device());
-  if (x.device() == Device::CUDA) linear_forward_cuda(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
-  else linear_forward_cpu(output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
+  ML_ON_DEVICE(x.device(), linear_forward, output_.data(), x.data(), weight_.value.data(), bias_.value.data(), s);
   return output_;
 }
 
@@ -37,18 +36,13 @@ const Tensor& Linear::backward_input(const Tensor& dy, const Tensor* feedback) {
   const Tensor& w = weight_for_backward(weight_, feedback);
   const LinearShape s = shape_for(input_);
   ensure(grad_input_, input_.shape(), dy.device());
-  if (dy.device() == Device::CUDA) linear_backward_input_cuda(grad_input_.data(), dy.data(), w.data(), s);
-  else linear_backward_input_cpu(grad_input_.data(), dy.data(), w.data(), s);
+  ML_ON_DEVICE(dy.device(), linear_backward_input, grad_input_.data(), dy.data(), w.data(), s);
   return grad_input_;
 }
 
 void Linear::weight_grads(const Tensor& dy) {
   const LinearShape s = shape_for(input_);
-  if (dy.device() == Device::CUDA) {
-    linear_backward_weight_cuda(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
-  } else {
-    linear_backward_weight_cpu(weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
-  }
+  ML_ON_DEVICE(dy.device(), linear_backward_weight, weight_.grad.data(), bias_.grad.data(), dy.data(), input_.data(), s);
 }
 
 }  // namespace ml

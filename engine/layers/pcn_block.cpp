@@ -16,23 +16,18 @@ namespace {
 
 constexpr int kKernel = 3, kPad = 1;
 
-bool on_gpu(const Tensor& t) { return t.device() == Device::CUDA; }
-
 void conv_forward(Tensor& y, const Tensor& x, const Tensor& w, const Conv2dShape& s) {
-  if (on_gpu(x)) conv2d_forward_cuda(y.data(), x.data(), w.data(), nullptr, s);
-  else conv2d_forward_cpu(y.data(), x.data(), w.data(), nullptr, s);
+  ML_ON_DEVICE(x.device(), conv2d_forward, y.data(), x.data(), w.data(), nullptr, s);
 }
 
 // The transposed conv: [N, K, P, Q] -> [N, C, H, W] through w [K, C, R, S].
 void conv_transposed(Tensor& x_shaped, const Tensor& y_shaped, const Tensor& w, const Conv2dShape& s) {
-  if (on_gpu(y_shaped)) conv2d_backward_input_cuda(x_shaped.data(), y_shaped.data(), w.data(), s);
-  else conv2d_backward_input_cpu(x_shaped.data(), y_shaped.data(), w.data(), s);
+  ML_ON_DEVICE(y_shaped.device(), conv2d_backward_input, x_shaped.data(), y_shaped.data(), w.data(), s);
 }
 
 // dw = sum over n, p, q of dy (x) x, with dy shaped like the conv's output and x like its input.
 void conv_weight_grad(Tensor& dw, const Tensor& dy, const Tensor& x, const Conv2dShape& s) {
-  if (on_gpu(x)) conv2d_backward_weight_cuda(dw.data(), nullptr, dy.data(), x.data(), s);
-  else conv2d_backward_weight_cpu(dw.data(), nullptr, dy.data(), x.data(), s);
+  ML_ON_DEVICE(x.device(), conv2d_backward_weight, dw.data(), nullptr, dy.data(), x.data(), s);
 }
 
 ChannelShape channel_shape(const Shape& nchw) { return {nchw[0], nchw[1], nchw[2] * nchw[3]}; }
@@ -263,14 +258,12 @@ void PcnBlock::run_forward_node(const Node& n) {
       break;
     }
     case Op::Relu:
-      if (on_gpu(out)) relu_forward_cuda(out.data(), value(n.in0).data(), out.numel());
-      else relu_forward_cpu(out.data(), value(n.in0).data(), out.numel());
+      ML_ON_DEVICE(out.device(), relu_forward, out.data(), value(n.in0).data(), out.numel());
       break;
     case Op::Blend: {
       const ChannelShape s = channel_shape(level_shapes_[l]);
       const float* a = a_[l - 1].value.data();
-      if (on_gpu(out)) pcn_blend_forward_cuda(out.data(), value(n.in0).data(), value(n.in1).data(), a, s);
-      else pcn_blend_forward_cpu(out.data(), value(n.in0).data(), value(n.in1).data(), a, s);
+      ML_ON_DEVICE(out.device(), pcn_blend_forward, out.data(), value(n.in0).data(), value(n.in1).data(), a, s);
       break;
     }
     case Op::Sub:
@@ -280,8 +273,7 @@ void PcnBlock::run_forward_node(const Node& n) {
     case Op::Correct: {
       const ChannelShape s = channel_shape(level_shapes_[l]);
       const float* b = b_[l - 1].value.data();
-      if (on_gpu(out)) pcn_correct_forward_cuda(out.data(), value(n.in0).data(), value(n.in1).data(), b, s);
-      else pcn_correct_forward_cpu(out.data(), value(n.in0).data(), value(n.in1).data(), b, s);
+      ML_ON_DEVICE(out.device(), pcn_correct_forward, out.data(), value(n.in0).data(), value(n.in1).data(), b, s);
       break;
     }
   }
@@ -399,8 +391,7 @@ void PcnBlock::backward_node(const Node& n) {
     case Op::Relu: {
       const Tensor& y = value(n.out);
       accumulate_grad(n.in0, [&](Tensor& dst) {
-        if (d == Device::CUDA) relu_backward_cuda(dst.data(), g.data(), y.data(), g.numel());
-        else relu_backward_cpu(dst.data(), g.data(), y.data(), g.numel());
+        ML_ON_DEVICE(d, relu_backward, dst.data(), g.data(), y.data(), g.numel());
       });
       break;
     }
@@ -411,13 +402,8 @@ void PcnBlock::backward_node(const Node& n) {
       const bool add_dp = written_[n.in0], add_dr = written_[n.in1];
       auto& dp = grads_[n.in0];
       auto& dr = grads_[n.in1];
-      if (d == Device::CUDA) {
-        pcn_blend_backward_cuda(dp.data(), dr.data(), a.grad.data(), g.data(), value(n.out).data(),
+      ML_ON_DEVICE(d, pcn_blend_backward, dp.data(), dr.data(), a.grad.data(), g.data(), value(n.out).data(),
                                 value(n.in0).data(), value(n.in1).data(), a.value.data(), s, add_dp, add_dr);
-      } else {
-        pcn_blend_backward_cpu(dp.data(), dr.data(), a.grad.data(), g.data(), value(n.out).data(),
-                               value(n.in0).data(), value(n.in1).data(), a.value.data(), s, add_dp, add_dr);
-      }
       written_[n.in0] = written_[n.in1] = 1;
       break;
     }
@@ -432,13 +418,8 @@ void PcnBlock::backward_node(const Node& n) {
       const bool add_dr = written_[n.in0], add_df = written_[n.in1];
       auto& dr = grads_[n.in0];
       auto& df = grads_[n.in1];
-      if (d == Device::CUDA) {
-        pcn_correct_backward_cuda(dr.data(), df.data(), b.grad.data(), g.data(), value(n.out).data(),
+      ML_ON_DEVICE(d, pcn_correct_backward, dr.data(), df.data(), b.grad.data(), g.data(), value(n.out).data(),
                                   value(n.in1).data(), b.value.data(), s, add_dr, add_df);
-      } else {
-        pcn_correct_backward_cpu(dr.data(), df.data(), b.grad.data(), g.data(), value(n.out).data(),
-                                 value(n.in1).data(), b.value.data(), s, add_dr, add_df);
-      }
       written_[n.in0] = written_[n.in1] = 1;
       break;
     }

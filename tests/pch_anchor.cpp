@@ -1,0 +1,1 @@
+// Only the owner of the tests' precompiled header (tests/CMakeLists.txt): no code.
