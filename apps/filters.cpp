@@ -8,6 +8,7 @@
 
 #include <cxxopts.hpp>
 
+#include "apps/cli.h"
 #include "engine/checkpoint.h"
 #include "study/png_image.h"
 
@@ -28,13 +29,9 @@ int main(int argc, char** argv) {
   // clang-format on
   options.parse_positional({"checkpoint"});
   options.positional_help("CHECKPOINT");
-  try {
-    auto args = options.parse(argc, argv);
-    if (args.count("help")) {
-      std::cout << options.help() << std::endl;
-      return 0;
-    }
-    if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
+  return ml::cli::run("ml-filters", [&] {
+    const auto args = ml::cli::parse(options, argc, argv);
+    if (!args) return 0;
     if (checkpoint.empty()) throw std::invalid_argument("no CHECKPOINT given (see --help)");
     if (out.empty()) throw std::invalid_argument("no --out PNG given (see --help)");
     if (scale < 1 || scale > 64) throw std::invalid_argument("--scale " + std::to_string(scale) + ": must be 1..64");
@@ -56,9 +53,6 @@ int main(int argc, char** argv) {
     ml::write_filter_grid_png(out, w->to_vector(), w->dim(0), w->dim(1), w->dim(2), scale);
     std::fprintf(stderr, "ml-filters: %d filters %dx%dx%d of %s -> %s\n", w->dim(0), w->dim(1), w->dim(2), w->dim(3),
                  name.c_str(), out.c_str());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ml-filters: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

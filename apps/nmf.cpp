@@ -20,6 +20,8 @@
 #include <sstream>
 
 #include <cxxopts.hpp>
+
+#include "apps/cli.h"
 #include <nlohmann/json.hpp>
 
 #include "datasets/dataset.h"
@@ -54,13 +56,9 @@ int main(int argc, char** argv) {
     ("out", "output directory", cxxopts::value(out)->default_value(out))
     ("h,help", "print this help");
   // clang-format on
-  try {
-    auto args = options.parse(argc, argv);
-    if (args.count("help")) {
-      std::cout << options.help() << std::endl;
-      return 0;
-    }
-    if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
+  return ml::cli::run("ml-nmf", [&] {
+    const auto args = ml::cli::parse(options, argc, argv);
+    if (!args) return 0;
     ml::NmfOptions o;
     o.rank = rank;
     o.iterations = iterations;
@@ -127,9 +125,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ml-nmf: rank %d, %d samples of %d values, %s objective %.6g -> %.6g in %d iterations, %.1f s\n",
                  rank, n, D, ml::nmf_objective_name(o.objective).c_str(), r.objective.front(), r.objective.back(),
                  iterations, seconds);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ml-nmf: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -6,6 +6,7 @@
 
 #include <cxxopts.hpp>
 
+#include "apps/cli.h"
 #include "training/recorder.h"
 
 int main(int argc, char** argv) {
@@ -36,19 +37,12 @@ int main(int argc, char** argv) {
   // clang-format on
   options.parse_positional({"checkpoint"});
   options.positional_help("CHECKPOINT");
-  try {
-    auto args = options.parse(argc, argv);
-    if (args.count("help")) {
-      std::cout << options.help() << std::endl;
-      return 0;
-    }
-    if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
+  return ml::cli::run("ml-record", [&] {
+    const auto args = ml::cli::parse(options, argc, argv);
+    if (!args) return 0;
     if (c.checkpoint.empty()) throw std::invalid_argument("no CHECKPOINT given (see --help)");
-    c.probs = args.count("probs") > 0;
+    c.probs = args->count("probs") > 0;
     ml::record(c);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ml-record: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -12,23 +12,18 @@
 #include <sstream>
 
 #include <cxxopts.hpp>
+
+#include "apps/cli.h"
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
+#include "base/flags.h"
 #include "engine/device.h"
 #include "study/collect.h"
 #include "study/plan.h"
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 std::string own_directory(const char* argv0) {
   std::error_code ec;
@@ -128,20 +123,16 @@ int main(int argc, char** argv) {
        cxxopts::value(collect_dir))
     ("h,help", "print this help");
   // clang-format on
-  try {
-    auto args = options.parse(argc, argv);
-    if (args.count("help")) {
-      std::cout << options.help() << std::endl;
-      return 0;
-    }
-    if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
+  return ml::cli::run("ml-study", [&] {
+    const auto args = ml::cli::parse(options, argc, argv);
+    if (!args) return 0;
     if (!collect_dir.empty()) {
       ml::collect_study(collect_dir);
       std::fprintf(stderr, "ml-study: report in %s/report.html\n", collect_dir.c_str());
       return 0;
     }
-    c.rules = split_list(rules);
-    c.embeddings = split_list(embeddings);
+    c.rules = ml::split_list(rules);
+    c.embeddings = ml::split_list(embeddings);
     if (!c.human.empty() && !std::filesystem::is_regular_file(c.human))
       throw std::invalid_argument("--human '" + c.human + "': no such file");
     c.bin_dir = own_directory(argv[0]);
@@ -167,9 +158,6 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ml-study: error: %d run(s) failed; the report shows the others\n", failed);
       return 1;
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ml-study: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -33,6 +33,14 @@ std::vector<T> parse_list(const std::string& name, const std::string& text) {
 
 }  // namespace
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+
 FlagValues FlagValues::with_defaults(const std::vector<FlagSpec>& specs, const std::string& owner) const {
   for (const auto& [name, value] : values_) {
     const bool known = std::any_of(specs.begin(), specs.end(), [&](const FlagSpec& s) { return s.name == name; });

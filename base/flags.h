@@ -24,6 +24,9 @@ struct FlagSpec {
 // (a switch: "true" or "false"). The typed getters parse the text as cxxopts
 // does (a stream read that must consume the whole value; lists split at ',')
 // and throw std::invalid_argument("--name 'text': not a valid value").
+// "a,b,,c" -> {"a", "b", "c"}: a comma-separated flag value's items, empty ones dropped.
+std::vector<std::string> split_list(const std::string& text);
+
 class FlagValues {
  public:
   FlagValues() = default;

@@ -17,21 +17,14 @@
 #include "benchmarks/train_bench.h"
 #include "base/atomic_file.h"
 #include "base/cuda_memory.h"
+#include "base/flags.h"
 #include "engine/device.h"
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::vector<int> parse_batches(const std::string& s) {
   std::vector<int> out;
-  for (const auto& item : split_list(s)) {
+  for (const auto& item : ml::split_list(s)) {
     size_t used = 0;
     int value = 0;
     try {
@@ -83,7 +76,8 @@ int kernels(int argc, char** argv) {
   cxxopts::Options options(
       "ml-bench kernels",
       "Times every op of the engine against the baseline on the same device in the same run\n"
-      "(CPU: Eigen or a plain loop; GPU: cuDNN and cuBLAS), after checking both compute the same.\n"
+      "(CPU: Eigen or a plain loop; GPU: cuDNN or cuBLAS where one does the op, else no baseline\n"
+      "and ours is checked against our CPU code), after checking both compute the same.\n"
       "Prints a table; --csv writes one row per op and shape.");
   // clang-format off
   options.add_options()
@@ -110,7 +104,7 @@ int kernels(int argc, char** argv) {
   if (o.device != "cpu" && o.device != "cuda")
     throw std::invalid_argument("--device '" + o.device + "': expected cpu or cuda");
   if (o.warmup < 0 || o.repeats < 1) throw std::invalid_argument("--warmup must be >= 0 and --repeats >= 1");
-  o.ops = split_list(ops);
+  o.ops = ml::split_list(ops);
   o.batches = parse_batches(batches);
   o.loop_repeats = std::min(o.repeats, 3);
   if (o.device == "cuda") {
@@ -135,6 +129,7 @@ int kernels(int argc, char** argv) {
   for (const auto& r : rows) {
     const double seconds = r.ours.median_ms / 1e3;
     const double gflops = r.flops / seconds / 1e9, gbs = r.bytes / seconds / 1e9;
+    const bool has_base = !r.baseline.empty();  // a GPU op without a library baseline: those columns empty
     const double ratio = r.base.median_ms / r.ours.median_ms;  // > 1: ours is faster
     // fractions of the peaks in the CSV, percentages in the table; empty where the peak is unknown
     const bool has_flops_peak = peak_gflops > 0 && r.flops > 0, has_bw_peak = peak_gbs > 0;
@@ -143,14 +138,15 @@ int kernels(int argc, char** argv) {
     const std::string flops_pct = has_flops_peak ? number(100.0 * gflops / peak_gflops, 3) : "";
     const std::string bw_pct = has_bw_peak ? number(100.0 * gbs / peak_gbs, 3) : "";
     const std::string batch = r.batch > 0 ? std::to_string(r.batch) : "";
+    auto base = [&](double v, int precision) { return has_base ? number(v, precision) : std::string(); };
     table += "| " + r.op + " | " + r.shape + " | " + batch + " | " + number(r.ours.median_ms) + " (" +
              number(r.ours.p10_ms, 3) + "-" + number(r.ours.p90_ms, 3) + ") | " + r.baseline + " | " +
-             number(r.base.median_ms) + " | " + number(ratio, 3) + " | " + (r.flops > 0 ? number(gflops) : "") + " | " +
+             base(r.base.median_ms, 4) + " | " + base(ratio, 3) + " | " + (r.flops > 0 ? number(gflops) : "") + " | " +
              number(gbs) + " | " + flops_pct + " | " + bw_pct + " |\n";
     out += r.op + ",\"" + r.shape + "\"," + batch + "," + r.device + "," + number(r.ours.median_ms, 6) + "," +
            number(r.ours.p10_ms, 6) + "," + number(r.ours.p90_ms, 6) + "," + r.baseline + "," +
-           number(r.base.median_ms, 6) + "," + number(r.base.p10_ms, 6) + "," + number(r.base.p90_ms, 6) + "," +
-           number(ratio, 4) + "," + (r.flops > 0 ? number(gflops, 5) : "") + "," + number(gbs, 5) + "," + flops_frac +
+           base(r.base.median_ms, 6) + "," + base(r.base.p10_ms, 6) + "," + base(r.base.p90_ms, 6) + "," +
+           base(ratio, 4) + "," + (r.flops > 0 ? number(gflops, 5) : "") + "," + number(gbs, 5) + "," + flops_frac +
            "," + bw_frac + "," + number(r.max_diff, 3) + "\n";
   }
   std::printf(

@@ -28,13 +28,14 @@ std::vector<std::string> layers_in(const std::string& dir) {
   if (!fs::is_directory(dir)) throw std::invalid_argument(dir + ": not a directory");
   static const std::set<std::string> kNotLayers = {"labels", "indices", "probs"};
   std::vector<std::string> layers;
-  const fs::path listed = fs::path(dir) / "layers.txt";
+  const ActsDir acts(dir);
+  const fs::path listed = acts.layer_list();
   if (fs::exists(listed)) {
     std::ifstream in(listed);
     for (std::string line; std::getline(in, line);) {
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (line.empty()) continue;
-      if (!fs::exists(fs::path(dir) / (line + ".npy")))
+      if (!fs::exists(acts.layer(line)))
         throw std::invalid_argument(listed.string() + " lists '" + line + "' but " + line + ".npy is not in " + dir);
       layers.push_back(line);
     }
@@ -72,8 +73,8 @@ int cmd_cka_matrix(int argc, char** argv) {
   const std::vector<std::string> la = layers_in(dir_a), lb = layers_in(dir_b);
   std::vector<Eigen::MatrixXd> xa, xb;
   std::vector<std::string> pa, pb;
-  for (const auto& l : la) pa.push_back((fs::path(dir_a) / (l + ".npy")).string()), xa.push_back(ml::load_matrix_npy(pa.back()));
-  for (const auto& l : lb) pb.push_back((fs::path(dir_b) / (l + ".npy")).string()), xb.push_back(ml::load_matrix_npy(pb.back()));
+  for (const auto& l : la) pa.push_back(ActsDir(dir_a).layer(l)), xa.push_back(ml::load_matrix_npy(pa.back()));
+  for (const auto& l : lb) pb.push_back(ActsDir(dir_b).layer(l)), xb.push_back(ml::load_matrix_npy(pb.back()));
   for (size_t i = 0; i < xa.size(); ++i) require_same_rows(xa[0], pa[0], xa[i], pa[i]);
   for (size_t j = 0; j < xb.size(); ++j) require_same_rows(xa[0], pa[0], xb[j], pb[j]);
   timer.lap("read");

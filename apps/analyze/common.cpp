@@ -16,7 +16,7 @@ namespace ml::analyze {
 std::string model_of_dir(const fs::path& dir) {
   fs::path d = fs::absolute(dir.empty() ? fs::path(".") : dir).lexically_normal();
   if (!d.has_filename()) d = d.parent_path();
-  if (d.filename() == "acts" && d.has_parent_path() && !d.parent_path().filename().empty())
+  if (d.filename() == ActsDir::kFolderName && d.has_parent_path() && !d.parent_path().filename().empty())
     d = d.parent_path();
   const std::string name = d.filename().string();
   return name.empty() ? "model" : name;
@@ -44,9 +44,9 @@ std::string beside(const std::string& out, const std::string& suffix) {
   return (p.parent_path() / p.stem()).string() + suffix;
 }
 
-std::string sibling_if_exists(const std::string& path, const std::string& name) {
-  const fs::path p = fs::path(path).parent_path() / name;
-  return fs::exists(p) ? p.string() : "";
+std::string recorded_beside(const std::string& path, std::string (ActsDir::*file)() const) {
+  const std::string p = (ActsDir(fs::path(path).parent_path().string()).*file)();
+  return fs::exists(p) ? p : "";
 }
 
 void require_same_rows(const Eigen::MatrixXd& a, const std::string& pa, const Eigen::MatrixXd& b,

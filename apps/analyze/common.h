@@ -14,6 +14,8 @@
 #include <Eigen/Dense>
 #include <cxxopts.hpp>
 
+#include "training/run_dir.h"
+
 namespace ml::analyze {
 
 // ---- names, files, CSV ---------------------------------------------------------
@@ -32,8 +34,8 @@ std::string fmt(double v);
 // "<out without extension><suffix>", for default names beside --out.
 std::string beside(const std::string& out, const std::string& suffix);
 
-// A sibling of path (labels.npy beside A.npy), or "" when it does not exist.
-std::string sibling_if_exists(const std::string& path, const std::string& name);
+// A file of the recording that holds path (labels.npy beside A.npy: &ActsDir::labels), or "" when it does not exist.
+std::string recorded_beside(const std::string& path, std::string (ActsDir::*file)() const);
 
 // Throws unless a and b (read from pa and pb) have the same number of rows.
 void require_same_rows(const Eigen::MatrixXd& a, const std::string& pa, const Eigen::MatrixXd& b,

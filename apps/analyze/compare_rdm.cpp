@@ -6,22 +6,11 @@
 #include <vector>
 
 #include "analysis/rdm_compare.h"
+#include "base/flags.h"
 #include "apps/analyze/common.h"
 #include "apps/analyze/subcommands.h"
 
 namespace ml::analyze {
-namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-}  // namespace
-
 int cmd_compare_rdm(int argc, char** argv) {
   std::string a_path, b_path, method = "spearman";
   const Subcommand sub{
@@ -40,7 +29,7 @@ int cmd_compare_rdm(int argc, char** argv) {
   if (!parsed) return 0;
   const Common& c = parsed->common;
   std::vector<ml::RdmComparison> methods;
-  for (const auto& m : split_list(method)) methods.push_back(ml::parse_rdm_comparison(m));
+  for (const auto& m : ml::split_list(method)) methods.push_back(ml::parse_rdm_comparison(m));
   if (methods.empty()) throw std::invalid_argument("--method: no method given");
   Timer timer;
   const Eigen::MatrixXd a = load_square(a_path), b = load_square(b_path);

@@ -39,7 +39,7 @@ int cmd_human(int argc, char** argv) {
   Timer timer;
   const Eigen::MatrixXd p = ml::load_matrix_npy(model_path);
   Eigen::MatrixXd h = ml::load_matrix_npy(human_path);
-  if (indices_path.empty() && h.rows() != p.rows()) indices_path = sibling_if_exists(model_path, "indices.npy");
+  if (indices_path.empty() && h.rows() != p.rows()) indices_path = recorded_beside(model_path, &ActsDir::indices);
   if (!indices_path.empty()) {
     const std::vector<int64_t> idx = ml::load_labels_npy(indices_path);
     if (static_cast<Eigen::Index>(idx.size()) != p.rows())
@@ -56,7 +56,7 @@ int cmd_human(int argc, char** argv) {
     h = picked;
   }
   require_same_rows(p, model_path, h, human_path);
-  if (labels_path.empty()) labels_path = sibling_if_exists(model_path, "labels.npy");
+  if (labels_path.empty()) labels_path = recorded_beside(model_path, &ActsDir::labels);
   std::vector<int64_t> labels;
   if (!labels_path.empty()) labels = ml::load_labels_npy(labels_path);
   timer.lap("read");

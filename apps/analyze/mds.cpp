@@ -53,7 +53,7 @@ int cmd_mds(int argc, char** argv) {
     if (static_cast<Eigen::Index>(names.size()) != d.rows())
       throw std::invalid_argument(names_path + " has " + std::to_string(names.size()) + " names but " + input +
                                   " has " + std::to_string(d.rows()) + " items");
-  } else if (const std::string sib = sibling_if_exists(input, "labels.npy"); !sib.empty()) {
+  } else if (const std::string sib = recorded_beside(input, &ActsDir::labels); !sib.empty()) {
     const std::vector<int64_t> labels = ml::load_labels_npy(sib);
     if (static_cast<Eigen::Index>(labels.size()) == d.rows())
       for (int64_t l : labels) names.push_back(std::to_string(l));

@@ -59,7 +59,7 @@ int cmd_pca(int argc, char** argv) {
   emit_csv(c, csv.str());
   const std::string proj_path = projections.empty() && !c.out.empty() ? beside(c.out, "_projections.csv") : projections;
   if (!proj_path.empty()) {
-    if (labels_path.empty()) labels_path = sibling_if_exists(input, "labels.npy");
+    if (labels_path.empty()) labels_path = recorded_beside(input, &ActsDir::labels);
     std::vector<int64_t> labels;
     if (!labels_path.empty()) {
       labels = ml::load_labels_npy(labels_path);

@@ -43,7 +43,7 @@ int cmd_rdm(int argc, char** argv) {
   const bool by_class = parsed->args.count("by-class") > 0;
   std::vector<int64_t> classes;
   if (by_class) {
-    if (labels_path.empty()) labels_path = sibling_if_exists(input, "labels.npy");
+    if (labels_path.empty()) labels_path = recorded_beside(input, &ActsDir::labels);
     if (labels_path.empty()) throw std::invalid_argument("--by-class needs --labels (no labels.npy beside " + input + ")");
     const std::vector<int64_t> labels = ml::load_labels_npy(labels_path);
     if (static_cast<Eigen::Index>(labels.size()) != x.rows())
