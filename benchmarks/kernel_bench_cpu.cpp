@@ -1,26 +1,41 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <stdexcept>
 
+#include <Eigen/Core>
+
 #include "benchmarks/cpu_baselines.h"
 #include "benchmarks/kernel_bench.h"
 #include "benchmarks/kernel_runner.h"
+#include "kernels/channel_bias/channel_bias.h"
 #include "kernels/conv2d/conv2d.h"
+#include "kernels/elementwise/elementwise.h"
+#include "kernels/gather/gather.h"
+#include "kernels/global_avg_pool/global_avg_pool.h"
 #include "kernels/linear/linear.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
 #include "kernels/maxpool2d/maxpool2d.h"
+#include "kernels/noise/noise.h"
+#include "kernels/noise/noise_hash.h"
 #include "kernels/optimizer/optimizer_update.h"
+#include "kernels/pcn_update/pcn_update.h"
+#include "kernels/perturb/perturb.h"
 #include "kernels/relu/relu.h"
 
 namespace ml_bench {
 
 const std::vector<std::string>& kernel_op_names() {
-  static const std::vector<std::string> names = {
-      "conv-fwd",    "conv-bwd-input", "conv-bwd-weight", "linear-fwd", "linear-bwd-input", "linear-bwd-weight",
-      "maxpool-fwd", "maxpool-bwd",    "relu-fwd",        "relu-bwd",   "log-softmax-nll",  "sgd"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v = {"conv-fwd",         "conv-bwd-input",    "conv-bwd-weight", "linear-fwd",
+                                  "linear-bwd-input", "linear-bwd-weight", "maxpool-fwd",     "maxpool-bwd",
+                                  "relu-fwd",         "relu-bwd",          "log-softmax-nll", "sgd"};
+    for (const auto& t : op_table()) v.push_back(t.op);
+    return v;
+  }();
   return names;
 }
 
@@ -33,6 +48,284 @@ double max_relative_diff(const std::vector<float>& ours, const std::vector<float
   for (size_t i = 0; i < ours.size() && i < baseline.size(); ++i)
     worst = std::max(worst, std::fabs(double(ours[i]) - baseline[i]) / (1.0 + std::fabs(double(baseline[i]))));
   return ours.size() == baseline.size() ? worst : INFINITY;
+}
+
+// ---- the op table (kernel_bench.h) ----------------------------------------------------------
+
+namespace {
+
+using Vec = Eigen::Map<Eigen::ArrayXf>;
+using ConstVec = Eigen::Map<const Eigen::ArrayXf>;
+using Planes = Eigen::Map<Eigen::ArrayXXf>;  // [N*C planes][HW] as an HW x N*C column-major array
+using ConstPlanes = Eigen::Map<const Eigen::ArrayXXf>;
+
+ml::ChannelShape channels(const OpArgs& a) { return {a.N, a.d.C, a.HW()}; }
+size_t planes(const OpArgs& a) { return static_cast<size_t>(a.N) * a.d.C; }
+float rate(const float* raw, int c) { return std::max(raw[c], 0.0f); }
+
+// The shapes, per --shapes set, that the rows share. LeNet-sized: the seed LeNet
+// (conv32k3-relu-conv64k3-relu-maxpool2-flatten-fc128-relu-fc10 on 1x28x28) and the small PCN
+// (pcn32,64s2,64s2c6-gap-fc10: levels 32x28x28, 64x14x14, 64x7x7).
+const OpShapes kBlockInputs = {  // what DTP's feedback maps produce and TP perturbs: a block's input
+    {{"conv2 in 32x26x26", 32, 26, 26}, {"fc1 in 9216", 9216, 1, 1}},
+    {{"16x32x32", 16, 32, 32}, {"128x32x32", 128, 32, 32}},
+    {{"2x3x5", 2, 3, 5}}};
+const OpShapes kWeights = {  // sign-symmetric feedback: out x in
+    {{"fc1 w 128x9216", 128, 9216, 1}, {"conv2 w 64x32x3x3", 64, 32 * 9, 1}},
+    {{"fc w 4096x4096", 4096, 4096, 1}},
+    {{"w 5x7", 5, 7, 1}}};
+const OpShapes kImages = {  // batch assembly from the training set kept whole on the device
+    {{"1x28x28 from 60000", 1, 28, 28, 60000}},
+    {{"3x32x32 from 50000", 3, 32, 32, 50000}},
+    {{"1x3x5 from 11", 1, 3, 5, 11}}};
+const OpShapes kPcnLevels = {  // the small PCN's first two levels
+    {{"pcn 32x28x28", 32, 28, 28}, {"pcn 64x14x14", 64, 14, 14}},
+    {{"pcn 128x16x16", 128, 16, 16}, {"pcn 512x4x4", 512, 4, 4}},
+    {{"pcn 3x5x7", 3, 5, 7}}};
+const OpShapes kPcnTop = {  // the small PCN's readout
+    {{"pcn top 64x7x7", 64, 7, 7}},
+    {{"512x4x4", 512, 4, 4}, {"128x16x16", 128, 16, 16}},
+    {{"3x5x7", 3, 5, 7}}};
+const OpShapes kPerturbed = {  // node perturbation: a layer's output over 1 + K copies (K = 1, its default)
+    {{"conv2 out 64x24x24, 2 copies", 64, 24, 24, 2}, {"fc1 out 128, 2 copies", 128, 1, 1, 2}},
+    {{"128x32x32, 2 copies", 128, 32, 32, 2}, {"1024, 9 copies", 1024, 1, 1, 9}},
+    {{"2x3x5, 3 copies", 2, 3, 5, 3}}};
+
+constexpr double kBytes = sizeof(float);
+using S = OpScalars;
+
+}  // namespace
+
+const std::vector<TableOp>& op_table() {
+  // Each row: name, shapes, batched, CPU baseline, layout, ours on the CPU, ours on CUDA, the baseline.
+  static const std::vector<TableOp> table = {
+      // DTP's inverse-map bias, y[n, c, hw] += b[c] (f: b, y)
+      {"channel-bias-add", kBlockInputs, true, "loop",
+       [](const OpArgs& a) { return OpLayout{{size_t(a.d.C), a.n()}, 1, {}, 0, double(a.n()), 2 * kBytes * a.n()}; },
+       [](const OpArgs& a) { ml::channel_bias_add_cpu(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) { ml::channel_bias_add_cuda(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) {
+#pragma omp parallel for schedule(static)
+         for (size_t j = 0; j < planes(a); ++j)
+           for (int k = 0; k < a.HW(); ++k) a.f[1][j * a.HW() + k] += a.f[0][j % a.d.C];
+       }},
+      // its gradient, db[c] = sum over n, hw of dy (f: dy, db)
+      {"channel-bias-grad", kBlockInputs, true, "loop",
+       [](const OpArgs& a) { return OpLayout{{a.n(), size_t(a.d.C)}, 1, {}, 0, double(a.n()), kBytes * a.n()}; },
+       [](const OpArgs& a) { ml::channel_bias_grad_cpu(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) { ml::channel_bias_grad_cuda(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) {
+#pragma omp parallel for schedule(static)
+         for (int c = 0; c < a.d.C; ++c) {
+           double sum = 0;
+           for (int n = 0; n < a.N; ++n)
+             for (int k = 0; k < a.HW(); ++k) sum += a.f[0][(size_t(n) * a.d.C + c) * a.HW() + k];
+           a.f[1][c] = static_cast<float>(sum);
+         }
+       }},
+      // y = a x + b y (f: x, y)
+      {"axpby", kBlockInputs, true, "eigen",
+       [](const OpArgs& a) { return OpLayout{{a.n(), a.n()}, 1, {}, 0, 3.0 * a.n(), 3 * kBytes * a.n()}; },
+       [](const OpArgs& a) { ml::axpby_cpu(a.f[1], a.f[0], S::axpby_a, S::axpby_b, a.n()); },
+       [](const OpArgs& a) { ml::axpby_cuda(a.f[1], a.f[0], S::axpby_a, S::axpby_b, a.n()); },
+       [](const OpArgs& a) {
+         Vec y(a.f[1], a.n());
+         y = S::axpby_a * ConstVec(a.f[0], a.n()) + S::axpby_b * y;
+       }},
+      // sign-symmetric feedback with a per-weight magnitude, out = sign(w) |m| (f: w, m, out)
+      {"sign-feedback", kWeights, false, "eigen",
+       [](const OpArgs& a) { return OpLayout{{a.n(), a.n(), a.n()}, 1, {}, 0, double(a.n()), 3 * kBytes * a.n()}; },
+       [](const OpArgs& a) { ml::sign_feedback_cpu(a.f[2], a.f[0], a.f[1], 0.0f, a.n()); },
+       [](const OpArgs& a) { ml::sign_feedback_cuda(a.f[2], a.f[0], a.f[1], 0.0f, a.n()); },
+       [](const OpArgs& a) { Vec(a.f[2], a.n()) = ConstVec(a.f[0], a.n()).sign() * ConstVec(a.f[1], a.n()).abs(); }},
+      // a batch's rows from the data set, with their labels (f: src, dst; i: labels_src, index, labels_dst)
+      {"gather-rows", kImages, true, "loop",
+       [](const OpArgs& a) {
+         const size_t row = size_t(a.d.C) * a.HW(), rows = size_t(a.d.extra);
+         return OpLayout{{rows * row, a.n()}, 1, {{rows, 10}, {size_t(a.N), a.d.extra}, {size_t(a.N), 1}}, 1, 0,
+                         2 * kBytes * a.n()};
+       },
+       [](const OpArgs& a) {
+         ml::gather_rows_cpu(a.f[1], a.i[2], a.f[0], a.i[0], a.i[1], a.N, size_t(a.d.C) * a.HW());
+       },
+       [](const OpArgs& a) {
+         ml::gather_rows_cuda(a.f[1], a.i[2], a.f[0], a.i[0], a.i[1], a.N, size_t(a.d.C) * a.HW());
+       },
+       [](const OpArgs& a) {
+         const size_t row = size_t(a.d.C) * a.HW();
+         for (int r = 0; r < a.N; ++r) {
+           std::copy_n(a.f[0] + size_t(a.i[1][r]) * row, row, a.f[1] + r * row);
+           a.i[2][r] = a.i[0][a.i[1][r]];
+         }
+       }},
+      // the PCN readout, y[n, c] = mean over hw of x (f: x, y)
+      {"global-avg-pool-fwd", kPcnTop, true, "eigen",
+       [](const OpArgs& a) {
+         return OpLayout{{a.n(), planes(a)}, 1, {}, 0, double(a.n()), kBytes * (a.n() + planes(a))};
+       },
+       [](const OpArgs& a) { ml::global_avg_pool_forward_cpu(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) { ml::global_avg_pool_forward_cuda(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) {
+         Vec(a.f[1], planes(a)) = ConstPlanes(a.f[0], a.HW(), planes(a)).colwise().mean().transpose();
+       }},
+      // dx[n, c, hw] = dy[n, c] / HW (f: dy, dx)
+      {"global-avg-pool-bwd", kPcnTop, true, "eigen",
+       [](const OpArgs& a) {
+         return OpLayout{{planes(a), a.n()}, 1, {}, 0, double(planes(a)), kBytes * (a.n() + planes(a))};
+       },
+       [](const OpArgs& a) { ml::global_avg_pool_backward_cpu(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) { ml::global_avg_pool_backward_cuda(a.f[1], a.f[0], a.N, a.d.C, a.HW()); },
+       [](const OpArgs& a) {
+         Planes(a.f[1], a.HW(), planes(a)).rowwise() =
+             ConstVec(a.f[0], planes(a)).transpose() / static_cast<float>(a.HW());
+       }},
+      // TP's perturbation, y = x + sigma z(seed, i); the draw is not counted as flops (f: x, y)
+      {"noise", kBlockInputs, true, "loop",
+       [](const OpArgs& a) { return OpLayout{{a.n(), a.n()}, 1, {}, 0, 0, 2 * kBytes * a.n()}; },
+       [](const OpArgs& a) { ml::add_normal_noise_cpu(a.f[1], a.f[0], S::sigma, S::seed, a.n()); },
+       [](const OpArgs& a) { ml::add_normal_noise_cuda(a.f[1], a.f[0], S::sigma, S::seed, a.n()); },
+       [](const OpArgs& a) {
+#pragma omp parallel for schedule(static)
+         for (size_t i = 0; i < a.n(); ++i) a.f[1][i] = a.f[0][i] + S::sigma * ml::normal_at(S::seed, i);
+       }},
+      // PCN top-down, out = relu(a p + (1 - a) r), a = max(a_raw[c], 0) (f: p, r, a_raw, out)
+      {"pcn-blend-fwd", kPcnLevels, true, "loop",
+       [](const OpArgs& a) {
+         return OpLayout{{a.n(), a.n(), size_t(a.d.C), a.n()}, 1, {}, 0, 3.0 * a.n(), 3 * kBytes * a.n()};
+       },
+       [](const OpArgs& a) { ml::pcn_blend_forward_cpu(a.f[3], a.f[0], a.f[1], a.f[2], channels(a)); },
+       [](const OpArgs& a) { ml::pcn_blend_forward_cuda(a.f[3], a.f[0], a.f[1], a.f[2], channels(a)); },
+       [](const OpArgs& a) {
+#pragma omp parallel for schedule(static)
+         for (size_t j = 0; j < planes(a); ++j) {
+           const float r = rate(a.f[2], int(j % a.d.C));
+           for (size_t i = j * a.HW(); i < (j + 1) * a.HW(); ++i)
+             a.f[3][i] = std::max(r * a.f[0][i] + (1.0f - r) * a.f[1][i], 0.0f);
+         }
+       }},
+      // its backward: dp = a g, dr += (1 - a) g, da_raw[c] += [a_raw > 0] sum g (p - r)
+      // (f: dout, out, p, r, a_raw, dp, dr, da_raw)
+      {"pcn-blend-bwd", kPcnLevels, true, "loop",
+       [](const OpArgs& a) {
+         const size_t n = a.n(), C = size_t(a.d.C);
+         return OpLayout{{n, n, n, n, C, n, n, C}, 3, {}, 0, 5.0 * n, 7 * kBytes * n};
+       },
+       [](const OpArgs& a) {
+         ml::pcn_blend_backward_cpu(a.f[5], a.f[6], a.f[7], a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], channels(a), false,
+                                    true);
+       },
+       [](const OpArgs& a) {
+         ml::pcn_blend_backward_cuda(a.f[5], a.f[6], a.f[7], a.f[0], a.f[1], a.f[2], a.f[3], a.f[4], channels(a), false,
+                                     true);
+       },
+       [](const OpArgs& a) {
+#pragma omp parallel for schedule(static)
+         for (int c = 0; c < a.d.C; ++c) {
+           const float r = rate(a.f[4], c);
+           double sum = 0;
+           for (int n = 0; n < a.N; ++n)
+             for (size_t i = (size_t(n) * a.d.C + c) * a.HW(), end = i + a.HW(); i < end; ++i) {
+               const float g = a.f[1][i] > 0.0f ? a.f[0][i] : 0.0f;
+               a.f[5][i] = r * g;
+               a.f[6][i] += (1.0f - r) * g;
+               sum += double(g) * (double(a.f[2][i]) - double(a.f[3][i]));
+             }
+           if (a.f[4][c] > 0.0f) a.f[7][c] += static_cast<float>(sum);
+         }
+       }},
+      // PCN bottom-up, out = relu(r + b f), b = max(b_raw[c], 0) (f: r, f, b_raw, out)
+      {"pcn-correct-fwd", kPcnLevels, true, "loop",
+       [](const OpArgs& a) {
+         return OpLayout{{a.n(), a.n(), size_t(a.d.C), a.n()}, 1, {}, 0, 2.0 * a.n(), 3 * kBytes * a.n()};
+       },
+       [](const OpArgs& a) { ml::pcn_correct_forward_cpu(a.f[3], a.f[0], a.f[1], a.f[2], channels(a)); },
+       [](const OpArgs& a) { ml::pcn_correct_forward_cuda(a.f[3], a.f[0], a.f[1], a.f[2], channels(a)); },
+       [](const OpArgs& a) {
+#pragma omp parallel for schedule(static)
+         for (size_t j = 0; j < planes(a); ++j) {
+           const float b = rate(a.f[2], int(j % a.d.C));
+           for (size_t i = j * a.HW(); i < (j + 1) * a.HW(); ++i) a.f[3][i] = std::max(a.f[0][i] + b * a.f[1][i], 0.0f);
+         }
+       }},
+      // its backward: dr = g, df += b g, db_raw[c] += [b_raw > 0] sum g f
+      // (f: dout, out, f, b_raw, dr, df, db_raw)
+      {"pcn-correct-bwd", kPcnLevels, true, "loop",
+       [](const OpArgs& a) {
+         const size_t n = a.n(), C = size_t(a.d.C);
+         return OpLayout{{n, n, n, C, n, n, C}, 3, {}, 0, 3.0 * n, 6 * kBytes * n};
+       },
+       [](const OpArgs& a) {
+         ml::pcn_correct_backward_cpu(a.f[4], a.f[5], a.f[6], a.f[0], a.f[1], a.f[2], a.f[3], channels(a), false, true);
+       },
+       [](const OpArgs& a) {
+         ml::pcn_correct_backward_cuda(a.f[4], a.f[5], a.f[6], a.f[0], a.f[1], a.f[2], a.f[3], channels(a), false,
+                                       true);
+       },
+       [](const OpArgs& a) {
+#pragma omp parallel for schedule(static)
+         for (int c = 0; c < a.d.C; ++c) {
+           const float b = rate(a.f[3], c);
+           double sum = 0;
+           for (int n = 0; n < a.N; ++n)
+             for (size_t i = (size_t(n) * a.d.C + c) * a.HW(), end = i + a.HW(); i < end; ++i) {
+               const float g = a.f[1][i] > 0.0f ? a.f[0][i] : 0.0f;
+               a.f[4][i] = g;
+               a.f[5][i] += b * g;
+               sum += double(g) * double(a.f[2][i]);
+             }
+           if (a.f[3][c] > 0.0f) a.f[6][c] += static_cast<float>(sum);
+         }
+       }},
+      // node perturbation's copies: copy 0 clean, copy c >= 1 plus sigma z(seed, (c-1) M + i), M = N x features;
+      // the draw is not counted as flops (f: x, y, noise; each copies x M)
+      {"perturb-copies", kPerturbed, true, "loop",
+       [](const OpArgs& a) {
+         const size_t n = a.n() * size_t(a.d.extra);
+         return OpLayout{{n, n, n}, 2, {}, 0, 0, 3 * kBytes * n};
+       },
+       [](const OpArgs& a) {
+         ml::perturb_copies_cpu(a.f[1], a.f[2], a.f[0], S::sigma, S::seed, a.n(), a.d.extra, false);
+       },
+       [](const OpArgs& a) {
+         ml::perturb_copies_cuda(a.f[1], a.f[2], a.f[0], S::sigma, S::seed, a.n(), a.d.extra, false);
+       },
+       [](const OpArgs& a) {
+         const size_t M = a.n();
+#pragma omp parallel for schedule(static)
+         for (size_t i = 0; i < M * size_t(a.d.extra); ++i) {
+           const size_t c = i / M;
+           a.f[2][i] = c == 0 ? 0.0f : S::sigma * ml::normal_at(S::seed, (c - 1) * M + i % M);
+           a.f[1][i] = a.f[0][i] + a.f[2][i];
+         }
+       }},
+      // the noise times each row's loss difference, y[r][:] = coef[r] x[r][:], copies x N rows
+      // (f: x, coef, y)
+      {"scale-rows", kPerturbed, true, "eigen",
+       [](const OpArgs& a) {
+         const size_t n = a.n() * size_t(a.d.extra), rows = size_t(a.N) * a.d.extra;
+         return OpLayout{{n, rows, n}, 1, {}, 0, double(n), 2 * kBytes * n};
+       },
+       [](const OpArgs& a) {
+         const size_t rows = size_t(a.N) * a.d.extra;
+         ml::scale_rows_cpu(a.f[2], a.f[0], a.f[1], rows, a.n() * a.d.extra / rows);
+       },
+       [](const OpArgs& a) {
+         const size_t rows = size_t(a.N) * a.d.extra;
+         ml::scale_rows_cuda(a.f[2], a.f[0], a.f[1], rows, a.n() * a.d.extra / rows);
+       },
+       [](const OpArgs& a) {
+         const Eigen::Index rows = Eigen::Index(a.N) * a.d.extra, row = Eigen::Index(a.d.C) * a.HW();
+         Planes(a.f[2], row, rows) = ConstPlanes(a.f[0], row, rows).rowwise() * ConstVec(a.f[1], rows).transpose();
+       }},
+  };
+  return table;
+}
+
+const std::vector<OpDims>& op_shapes(const TableOp& op, const std::string& shapes) {
+  if (shapes == "lenet") return op.shapes.lenet;
+  if (shapes == "sweep") return op.shapes.sweep;
+  if (shapes == "tiny") return op.shapes.tiny;
+  throw std::invalid_argument("--shapes '" + shapes + "': expected lenet, sweep or tiny");
 }
 
 namespace {
@@ -216,6 +509,14 @@ void elementwise_cases(KernelRunner& run, const KernelOptions& o, const ShapeSet
   }
 }
 
+// One row of the op table on one shape: the same random buffers for ours and the baseline.
+void table_case(KernelRunner& run, const TableOp& t, const OpDims& d, int N) {
+  HostOpBuffers b(t, N, d);
+  run.add(
+      t.op, d.label, t.batched ? N : 0, b.layout.flops, b.layout.bytes, t.baseline, [&] { t.cpu(b.ours); },
+      [&] { t.cpu_baseline(b.base); }, [&] { return b.max_diff(); });
+}
+
 void sgd_cases(KernelRunner& run, const KernelOptions& o, const ShapeSet& set) {
   if (!wants(o, "sgd")) return;
   for (size_t n : set.param_counts) {
@@ -246,6 +547,14 @@ std::vector<KernelRow> run_cpu_kernels(const KernelOptions& o) {
     elementwise_cases(run, o, set, N);
   }
   sgd_cases(run, o, set);
+  // the op table after the rows above, so that theirs keep their order
+  for (int N : o.batches)
+    for (const auto& t : op_table())
+      if (t.batched && wants(o, t.op))
+        for (const auto& d : op_shapes(t, o.shapes)) table_case(run, t, d, N);
+  for (const auto& t : op_table())
+    if (!t.batched && wants(o, t.op))
+      for (const auto& d : op_shapes(t, o.shapes)) table_case(run, t, d, 1);
   return run.rows;
 }
 

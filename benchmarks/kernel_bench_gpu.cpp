@@ -1,6 +1,10 @@
 // ml-bench kernels --device cuda: our CUDA kernels against cuDNN (convolutions,
 // pooling, ReLU, log-softmax) and cuBLAS (the linear layer's GEMMs), plain FP32
 // on both sides (cuDNN with CUDNN_FMA_MATH and cuBLAS's default math: no TF32).
+// The op table's rows (kernel_bench.h) run on the same random values as on the CPU,
+// against the library call of gpu_baselines() where one does the op (bias add and
+// gradient, average pooling, axpby, row scaling); the others have no baseline and
+// are checked against our CPU entry point instead.
 #include <stdexcept>
 
 #include "benchmarks/kernel_bench.h"
@@ -24,6 +28,8 @@ bool gpu_peaks(double&, double&) { return false; }
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -282,6 +288,165 @@ void pool_relu_softmax_cases(KernelRunner& run, Handles& h, const KernelOptions&
   cudnnDestroyTensorDescriptor(yd);
 }
 
+// ---- the op table ------------------------------------------------------------------------------
+
+ml::Tensor upload(const std::vector<float>& v) {
+  return ml::Tensor::from_vector({static_cast<int>(v.size())}, v, ml::Device::CUDA);
+}
+ml::IntBuffer upload(const std::vector<int32_t>& v) {
+  ml::IntBuffer b(v.size(), ml::Device::CUDA);
+  b.upload(v.data(), v.size());
+  return b;
+}
+// Host copies of buffers [first, end).
+template <class Buffer>
+auto download(const std::vector<Buffer>& buffers, size_t first) {
+  std::vector<decltype(buffers[0].to_vector())> out;
+  for (size_t k = first; k < buffers.size(); ++k) out.push_back(buffers[k].to_vector());
+  return out;
+}
+
+// A table row's buffers on the device: HostOpBuffers's values uploaded, `ours` and `base` as there.
+struct DeviceOpBuffers {
+  explicit DeviceOpBuffers(const HostOpBuffers& host)
+      : first_float_out(host.first_float_out), first_int_out(host.first_int_out) {
+    for (const auto& v : host.f) f.push_back(upload(v));
+    for (const auto& v : host.f_base) f_base.push_back(upload(v));
+    for (const auto& v : host.i) i.push_back(upload(v));
+    for (const auto& v : host.i_base) i_base.push_back(upload(v));
+    ours = base = host.ours;
+    for (size_t k = 0; k < f.size(); ++k) {
+      ours.f[k] = f[k].data();
+      base.f[k] = k < first_float_out ? f[k].data() : f_base[k - first_float_out].data();
+    }
+    for (size_t k = 0; k < i.size(); ++k) {
+      ours.i[k] = i[k].data();
+      base.i[k] = k < first_int_out ? i[k].data() : i_base[k - first_int_out].data();
+    }
+  }
+  // ours's outputs against the reference outputs given (max_relative_diff; 1 where ints differ)
+  double ours_against(const std::vector<std::vector<float>>& ref_floats,
+                      const std::vector<std::vector<int32_t>>& ref_ints) const {
+    return HostOpBuffers::outputs_diff(download(f, first_float_out), ref_floats, download(i, first_int_out), ref_ints);
+  }
+
+  size_t first_float_out, first_int_out;
+  std::vector<ml::Tensor> f, f_base;
+  std::vector<ml::IntBuffer> i, i_base;
+  OpArgs ours, base;
+};
+
+// The cuDNN descriptors a baseline holds while it is timed.
+struct CudnnDescriptors {
+  std::vector<cudnnTensorDescriptor_t> tensors;
+  cudnnPoolingDescriptor_t pooling = nullptr;
+  std::vector<ml::Tensor> scratch;
+  cudnnTensorDescriptor_t add(int n, int c, int h, int w) { return tensors.emplace_back(tensor4d(n, c, h, w)); }
+  ~CudnnDescriptors() {
+    for (auto d : tensors) cudnnDestroyTensorDescriptor(d);
+    if (pooling) cudnnDestroyPoolingDescriptor(pooling);
+  }
+};
+
+struct GpuBaseline {
+  std::string name;                   // "cudnn" or "cublas"
+  std::function<void()> call;         // on the row's `base` buffers
+  std::shared_ptr<CudnnDescriptors> state = nullptr;
+};
+using GpuBaselineMaker = std::function<GpuBaseline(Handles&, const OpArgs&)>;
+
+// Global average pooling as cuDNN's average pooling over the whole plane.
+std::shared_ptr<CudnnDescriptors> whole_plane_pooling(const OpArgs& a) {
+  auto d = std::make_shared<CudnnDescriptors>();
+  d->add(a.N, a.d.C, a.d.H, a.d.W);  // x
+  d->add(a.N, a.d.C, 1, 1);          // y
+  check_cudnn(cudnnCreatePoolingDescriptor(&d->pooling), "pooling descriptor");
+  check_cudnn(cudnnSetPooling2dDescriptor(d->pooling, CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING,
+                                          CUDNN_NOT_PROPAGATE_NAN, a.d.H, a.d.W, 0, 0, a.d.H, a.d.W),
+              "pooling descriptor");
+  return d;
+}
+
+// By op name: the library call doing what the row's CUDA entry point does (same buffers, same scalars).
+const std::map<std::string, GpuBaselineMaker>& gpu_baselines() {
+  static const std::map<std::string, GpuBaselineMaker> makers = {
+      {"channel-bias-add",  // y += b broadcast over n, hw
+       [](Handles& h, const OpArgs& a) {
+         auto d = std::make_shared<CudnnDescriptors>();
+         const auto bd = d->add(1, a.d.C, 1, 1), yd = d->add(a.N, a.d.C, a.d.H, a.d.W);
+         return GpuBaseline{"cudnn", [&h, a, bd, yd] {
+                              check_cudnn(cudnnAddTensor(h.dnn, &kOne, bd, a.f[0], &kOne, yd, a.f[1]),
+                                          "cudnnAddTensor");
+                            }, d};
+       }},
+      {"channel-bias-grad",
+       [](Handles& h, const OpArgs& a) {
+         auto d = std::make_shared<CudnnDescriptors>();
+         const auto yd = d->add(a.N, a.d.C, a.d.H, a.d.W), bd = d->add(1, a.d.C, 1, 1);
+         return GpuBaseline{"cudnn", [&h, a, bd, yd] {
+                              check_cudnn(cudnnConvolutionBackwardBias(h.dnn, &kOne, yd, a.f[0], &kZero, bd, a.f[1]),
+                                          "cudnnConvolutionBackwardBias");
+                            }, d};
+       }},
+      {"axpby",  // y = b y, then y += a x
+       [](Handles& h, const OpArgs& a) {
+         const int n = static_cast<int>(a.n());
+         return GpuBaseline{"cublas", [&h, a, n, alpha = OpScalars::axpby_a, beta = OpScalars::axpby_b] {
+                              check_cublas(cublasSscal(h.blas, n, &beta, a.f[1], 1), "cublasSscal");
+                              check_cublas(cublasSaxpy(h.blas, n, &alpha, a.f[0], 1, a.f[1], 1), "cublasSaxpy");
+                            }};
+       }},
+      {"global-avg-pool-fwd",
+       [](Handles& h, const OpArgs& a) {
+         auto d = whole_plane_pooling(a);
+         return GpuBaseline{"cudnn", [&h, a, p = d.get()] {
+                              check_cudnn(cudnnPoolingForward(h.dnn, p->pooling, &kOne, p->tensors[0], a.f[0], &kZero,
+                                                              p->tensors[1], a.f[1]),
+                                          "cudnnPoolingForward");
+                            }, d};
+       }},
+      {"global-avg-pool-bwd",  // cuDNN wants the forward's x and y: scratch of their sizes (averaging reads neither)
+       [](Handles& h, const OpArgs& a) {
+         auto d = whole_plane_pooling(a);
+         d->scratch.emplace_back(ml::Shape{a.N, a.d.C, a.d.H, a.d.W}, ml::Device::CUDA);
+         d->scratch.emplace_back(ml::Shape{a.N, a.d.C}, ml::Device::CUDA);
+         return GpuBaseline{"cudnn", [&h, a, p = d.get()] {
+                              check_cudnn(cudnnPoolingBackward(h.dnn, p->pooling, &kOne, p->tensors[1],
+                                                               p->scratch[1].data(), p->tensors[1], a.f[0],
+                                                               p->tensors[0], p->scratch[0].data(), &kZero,
+                                                               p->tensors[0], a.f[1]),
+                                          "cudnnPoolingBackward");
+                            }, d};
+       }},
+      {"scale-rows",  // row-major [rows][row] is column-major row x rows: scale its columns
+       [](Handles& h, const OpArgs& a) {
+         const int rows = a.N * a.d.extra, row = a.d.C * a.HW();
+         return GpuBaseline{"cublas", [&h, a, rows, row] {
+                              check_cublas(cublasSdgmm(h.blas, CUBLAS_SIDE_RIGHT, row, rows, a.f[0], row, a.f[1], 1,
+                                                       a.f[2], row),
+                                           "cublasSdgmm");
+                            }};
+       }},
+  };
+  return makers;
+}
+
+void table_case(KernelRunner& run, Handles& h, const TableOp& t, const OpDims& dims, int N) {
+  HostOpBuffers host(t, N, dims);
+  DeviceOpBuffers dev(host);
+  const auto maker = gpu_baselines().find(t.op);
+  const GpuBaseline base = maker != gpu_baselines().end() ? maker->second(h, dev.base) : GpuBaseline{};
+  std::function<double()> compare = [&] {  // no library call: against our CPU entry point on the same values
+    t.cpu(host.ours);
+    return dev.ours_against({host.f.begin() + host.first_float_out, host.f.end()},
+                            {host.i.begin() + host.first_int_out, host.i.end()});
+  };
+  if (base.call) compare = [&] { return dev.ours_against(download(dev.f_base, 0), download(dev.i_base, 0)); };
+  run.add(
+      t.op, dims.label, t.batched ? N : 0, host.layout.flops, host.layout.bytes, base.name,
+      [&] { t.cuda(dev.ours); }, base.call, compare);
+}
+
 }  // namespace
 
 // 128 FP32 lanes per SM (Ampere and Hopper), an FMA counted as 2 flops; DDR: 2
@@ -322,6 +487,13 @@ std::vector<KernelRow> run_gpu_kernels(const KernelOptions& o) {
       throw std::invalid_argument("--shapes '" + o.shapes + "': expected lenet, sweep or tiny");
     }
   }
+  for (int N : o.batches)
+    for (const auto& t : op_table())
+      if (t.batched && wants(o, t.op))
+        for (const auto& d : op_shapes(t, o.shapes)) table_case(run, h, t, d, N);
+  for (const auto& t : op_table())
+    if (!t.batched && wants(o, t.op))
+      for (const auto& d : op_shapes(t, o.shapes)) table_case(run, h, t, d, 1);
   return run.rows;
 }
 
