@@ -184,9 +184,14 @@ LossResult PredictiveCoding::train_step(Network& net, const Batch& batch, Optimi
 void PredictiveCoding::log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch,
                                      int batch_index) {
   const bool was_tracking = track_energy_;
+  const float gamma = gamma_;
+  const int halvings = step_halvings_;
   track_energy_ = true;
   LearningRule::log_alignment(net, batch, log, epoch, batch_index);  // runs compute_gradients
   track_energy_ = was_tracking;
+  // A halving in the logging pass is the logging's: training goes on at its own step.
+  gamma_ = gamma;
+  step_halvings_ = halvings;
   if (energy_trace_.empty()) return;  // the forward pass was not finite
   for (size_t k = 0; k < blocks_.size(); ++k) {
     log.add(epoch, batch_index, net.layer(blocks_[k].weight).name(), "energy", block_energy_[k]);

@@ -38,6 +38,17 @@ class SignSymmetry : public FeedbackRule {
     return out;
   }
   std::vector<std::pair<std::string, Rng*>> rng_streams() override { return {{"magnitude", &magnitude_rng_}}; }
+  // Logging draws from a copy of the stream (it measures the magnitudes the next training batch will draw) and
+  // leaves the feedback as training left it: with or without it, training and checkpoints are the same.
+  void log_alignment(Network& net, const Batch& batch, AlignmentLog& log, int epoch, int batch_index) override {
+    const Rng saved = magnitude_rng_;
+    std::vector<Tensor> tensors;
+    for (auto& t : state()) tensors.push_back(t.tensor.clone());
+    FeedbackRule::log_alignment(net, batch, log, epoch, batch_index);
+    magnitude_rng_ = saved;
+    size_t k = 0;
+    for (auto& t : state()) t.tensor.copy_from(tensors[k++]);
+  }
 
  protected:
   void prepare_feedback(Network& net) override {

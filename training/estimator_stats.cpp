@@ -65,6 +65,9 @@ void log_estimator_stats(LearningRule& rule, Network& net, const Batch& batch, i
   for (Param* p : net.params()) weights.push_back(p->value.clone());
   std::vector<Rng> streams;
   for (const auto& [name, rng] : rule.rng_streams()) streams.push_back(*rng);
+  const nlohmann::json scalars = rule.scalar_state();  // pc's step size, which a draw may halve
+  std::vector<Tensor> state;  // sign symmetry's redrawn feedback
+  for (auto& t : rule.state()) state.push_back(t.tensor.clone());
 
   LogSoftmaxNLL bp_loss;
   std::vector<const Tensor*> bp_deltas;
@@ -87,6 +90,9 @@ void log_estimator_stats(LearningRule& rule, Network& net, const Batch& batch, i
   for (size_t q = 0; q < params.size(); ++q) params[q]->value.copy_from(weights[q]);
   size_t s = 0;
   for (const auto& [name, rng] : rule.rng_streams()) *rng = streams.at(s++);
+  rule.restore_scalar_state(scalars);
+  size_t k = 0;
+  for (auto& t : rule.state()) t.tensor.copy_from(state.at(k++));
 
   for (size_t i = 0; i < net.size(); ++i) {
     if (!net.layer(i).weight()) continue;

@@ -1,0 +1,84 @@
+// Logging, alignment, estimator statistics and checkpoints must never change a
+// number of the run: every rule trained with --align-every, --estimator-stats
+// and --checkpoint-every gives the same metrics.csv (timing columns aside) and
+// the same weights, bit for bit, as without them.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/checkpoint.h"
+#include "rules/registry.h"
+#include "synthetic_train.h"
+#include "test_util.h"
+#include "training/run_dir.h"
+#include "training/trainer.h"
+
+namespace {
+
+// metrics.csv without its timing columns (seconds, samples_per_s: the last two).
+std::vector<std::string> metrics_without_timing(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(in, line);) {
+    for (int drop = 0; drop < 2; ++drop) line = line.substr(0, line.rfind(','));
+    rows.push_back(line);
+  }
+  return rows;
+}
+
+struct Outcome {
+  std::string error;                // empty: the run finished
+  std::vector<std::string> metrics;
+  std::vector<std::pair<std::string, std::vector<float>>> tensors;
+};
+
+Outcome run(ml::TrainConfig c) {
+  Outcome o;
+  try {
+    ml::train(c);
+  } catch (const std::exception& e) {
+    o.error = e.what();
+    // the messages name the run folder: compare them without it
+    for (size_t at; (at = o.error.find(c.out)) != std::string::npos;) o.error.erase(at, c.out.size());
+    return o;
+  }
+  const ml::RunDir dir(c.out);
+  o.metrics = metrics_without_timing(dir.metrics());
+  for (const auto& t : ml::load_safetensors(dir.model()).tensors) o.tensors.emplace_back(t.name, t.tensor.to_vector());
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("alignment, estimator statistics and checkpoints leave every rule's training unchanged", "[train][logging]") {
+  const ml_test::TempDir dir("logging");
+  for (const std::string& rule : ml::rule_names()) {
+    ml::TrainConfig c = ml_test::synthetic_train_config(dir.path, rule == "bptt" ? "pcn3,4s2c2-gap-fc10"
+                                                                                 : "conv8k3-relu-maxpool2-flatten-fc32-relu-fc10");
+    c.rule = rule;
+    c.epochs = 2;
+    c.limit = 320;  // 10 batches of 32
+    c.optimizer.lr = 0.005f;
+    if (rule == "sign-symmetry") c.rule_flags = {{"feedback-magnitude", "batchwise"}};  // draws every batch
+    if (rule == "weight-mirror") c.rule_flags = {{"mirror-steps", "20"}};
+    if (rule == "pc") c.rule_flags = {{"inference-lr", "4"}};  // large: inference halves its step now and then
+    c.out = dir.file(rule + "-plain");
+    const Outcome plain = run(c);
+    c.out = dir.file(rule + "-logged");
+    c.align_every = 3;
+    c.estimator_stats = 4;
+    c.checkpoint_every = 4;
+    const Outcome logged = run(c);
+    INFO(rule << ": " << (plain.error.empty() ? "finished" : plain.error));
+    CHECK(plain.error == logged.error);
+    CHECK(plain.metrics == logged.metrics);
+    REQUIRE(plain.tensors.size() == logged.tensors.size());
+    for (size_t i = 0; i < plain.tensors.size(); ++i) {
+      INFO(plain.tensors[i].first);
+      CHECK(plain.tensors[i] == logged.tensors[i]);
+    }
+  }
+}
