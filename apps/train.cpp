@@ -18,6 +18,7 @@
 #include "engine/layers/pcn_block.h"
 #include "rules/registry.h"
 #include "training/run_dir.h"
+#include "training/snapshots.h"
 #include "training/trainer.h"
 
 namespace {
@@ -91,7 +92,7 @@ Parsed parse(const std::vector<std::string>& arguments) {
   ml::TrainConfig& c = parsed.config;
   int pcn_cycles = ml::kPcnDefaultCycles;
   std::string pcn_size = "small";
-  std::string rules, resume;
+  std::string rules, resume, snapshots;
   for (const auto& n : ml::rule_names()) rules += (rules.empty() ? "" : ", ") + n;
 
   cxxopts::Options options("ml-train",
@@ -113,8 +114,19 @@ Parsed parse(const std::vector<std::string>& arguments) {
     ("epochs", "training epochs", cxxopts::value(c.epochs)->default_value(std::to_string(c.epochs)))
     ("batch", "minibatch size", cxxopts::value(c.batch)->default_value(std::to_string(c.batch)))
     ("test-batch", "batch size for evaluating the test set", cxxopts::value(c.test_batch)->default_value("1000"))
-    ("limit", "train on the first N training samples only (0 or more than the set holds: all; the test set stays whole)",
+    ("limit", "train on the first N training samples only, counted after --val holds its images out (0 or more than "
+              "the set holds: all; the test set stays whole)",
        cxxopts::value(c.limit)->default_value("0"))
+    ("val", "hold out N training images as the validation split, class-balanced (N / classes of each), and train on "
+            "the rest; each epoch's val_loss, val_acc go to metrics.csv, the held-out indices to val_indices.npy, the "
+            "epoch of the best val_acc to model_best.safetensors (0: none)",
+       cxxopts::value(c.val)->default_value("0"))
+    ("val-seed", "which images --val holds out: fixed by default and independent of --seed, so every rule and seed "
+                 "holds out the same ones",
+       cxxopts::value(c.val_seed)->default_value(std::to_string(ml::kDefaultValSeed)))
+    ("snapshots", "also save the model at these epochs, fractions allowed (e.g. 0.1,0.25,0.5,1,2), with that "
+                  "moment's val accuracy: snapshots/epoch-<E>.safetensors and snapshots.csv",
+       cxxopts::value(snapshots), "LIST")
     ("optimizer", "sgd or adam", cxxopts::value(c.optimizer.name)->default_value("sgd"))
     ("lr", "learning rate (" + defaults_by_rule("lr") + ")",
        cxxopts::value(c.optimizer.lr))
@@ -172,6 +184,7 @@ Parsed parse(const std::vector<std::string>& arguments) {
     set_rule_options(args, parsed);
     c.conv1 = ml::conv1_options(ml::cli::given_flags(args, ml::conv1_flags()));
     c.out = resume.empty() ? c.out : resume;
+    c.snapshots = ml::parse_snapshot_epochs(snapshots);
     if (c.arch == "pcn") {
       c.arch = ml::pcn_arch(pcn_size, pcn_cycles);  // the spec, cycles included, is what config.json records
     } else if (args.count("cycles") || args.count("pcn-size")) {

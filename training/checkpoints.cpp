@@ -1,5 +1,8 @@
 #include "training/checkpoints.h"
 
+#include <cstdio>
+#include <filesystem>
+
 #include "base/stop_signal.h"
 #include "engine/checkpoint.h"
 
@@ -23,15 +26,32 @@ void Checkpoints::save_state(int epoch, int b) {
   saved_state_batch_ = progress_.batch;
 }
 
-void Checkpoints::save_model(int epoch) {
+void Checkpoints::write_model(const std::string& path, std::map<std::string, std::string> metadata) {
   std::vector<NamedTensor> tensors;
   for (Param* p : net_.params()) tensors.push_back({p->name, p->value});
   for (auto& t : rule_.state()) tensors.push_back(t);
-  save_safetensors(run_.model(), tensors,
-                   {{"format", "microlearning"}, {"spec", net_.spec()}, {"rule", c_.rule}, {"data", c_.data},
-                    {"conv1", c_.conv1.kind + (c_.conv1.freeze ? " frozen" : "")},
-                    {"epoch", std::to_string(epoch)}, {"seed", std::to_string(c_.seed)}});
+  metadata.insert({{"format", "microlearning"}, {"spec", net_.spec()}, {"rule", c_.rule}, {"data", c_.data},
+                   {"conv1", c_.conv1.kind + (c_.conv1.freeze ? " frozen" : "")}, {"seed", std::to_string(c_.seed)}});
+  save_safetensors(path, tensors, metadata);
+}
+
+void Checkpoints::save_model(int epoch) {
+  write_model(run_.model(), {{"epoch", std::to_string(epoch)}});
   saved_epoch_ = epoch;
+}
+
+void Checkpoints::save_best(int epoch) {
+  write_model(run_.model_best(), {{"epoch", std::to_string(epoch)}, {"selected_by", "val_acc"}});
+}
+
+void Checkpoints::save_snapshot(const SnapshotRow& at) {
+  std::filesystem::create_directories(std::filesystem::path(run_.snapshot(at.label)).parent_path());
+  char val[64];
+  std::snprintf(val, sizeof val, "%.9g", at.val_acc);
+  write_model(run_.snapshot(at.label), {{"epoch", at.label},
+                                        {"at_epoch", std::to_string(at.epoch)},
+                                        {"at_batch", std::to_string(at.batch)},
+                                        {"val_acc", val}});
 }
 
 std::runtime_error Checkpoints::diverged(const std::string& what, int epoch, int b) const {

@@ -5,6 +5,7 @@
 // which name the last good state kept. Weights are checked finite whenever
 // they are saved: cheap next to writing them.
 #pragma once
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -22,7 +23,12 @@ class Checkpoints {
   // Saves the training state at `progress` (after batch b of epoch); a non-finite weight throws diverged().
   void save_state(int epoch, int b);
   void save_model(int epoch);  // model.safetensors, the epoch's end
+  void save_best(int epoch);   // model_best.safetensors: the epoch of the best val_acc so far
+  void save_snapshot(const SnapshotRow& at);  // snapshots/epoch-<label>.safetensors
 
+  void write_model(const std::string& path, std::map<std::string, std::string> metadata);
+
+ public:
   std::runtime_error diverged(const std::string& what, int epoch, int b) const;
   TrainingInterrupted interrupted(int epoch, int b) const;
 

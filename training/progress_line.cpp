@@ -48,8 +48,15 @@ void ProgressLine::end_line() {
 
 void ProgressLine::epoch_done(const EpochMetrics& m, int epochs) {
   if (shown_) std::fprintf(stderr, "\r\033[K");
-  std::fprintf(stderr, "epoch %d/%d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.1f s  %.0f samples/s\n",
-               m.epoch, epochs, m.train_loss, m.train_acc, m.test_loss, m.test_acc, m.seconds, m.samples_per_s);
+  char val[64] = "";
+  if (!std::isnan(m.val_acc)) std::snprintf(val, sizeof val, "  val loss %.4f acc %.4f", m.val_loss, m.val_acc);
+  std::fprintf(stderr, "epoch %d/%d  train loss %.4f acc %.4f%s  test loss %.4f acc %.4f  %.1f s  %.0f samples/s\n",
+               m.epoch, epochs, m.train_loss, m.train_acc, val, m.test_loss, m.test_acc, m.seconds, m.samples_per_s);
+}
+
+void ProgressLine::selected(const EpochMetrics& at, const EpochMetrics& last) {
+  std::fprintf(stderr, "val-selected epoch %d (val acc %.4f): test acc %.4f (final epoch %d: %.4f)\n", at.epoch,
+               at.val_acc, at.test_acc, last.epoch, last.test_acc);
 }
 
 }  // namespace ml

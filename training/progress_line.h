@@ -24,6 +24,8 @@ class ProgressLine {
   void end_line();  // before a message of its own line
   // The epoch's summary, one line, shown or not.
   void epoch_done(const EpochMetrics& m, int epochs);
+  // After the last epoch, with a validation split: the epoch it selects and the test figure there.
+  void selected(const EpochMetrics& at, const EpochMetrics& last);
 
  private:
   bool shown_;

@@ -36,6 +36,9 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
   j["batch"] = c.batch;
   j["test_batch"] = c.test_batch;
   j["limit"] = c.limit;
+  j["val"] = c.val;
+  j["val_seed"] = c.val_seed;
+  j["snapshots"] = c.snapshots;
   j["seed"] = c.seed;
   j["device"] = c.device;
   j["device_used"] = device_name(device);
@@ -59,7 +62,8 @@ nlohmann::json config_json(const TrainConfig& c, Network& net, LearningRule& rul
                     {"beta2", as_typed(o.beta2)},
                     {"eps", as_typed(o.eps)}};
   j["normalization"] = {{"mean", norm.mean}, {"std", norm.stddev}};
-  j["train_samples"] = data.train.size();
+  j["train_samples"] = data.train.size();  // after the validation split and --limit
+  j["val_samples"] = c.val;
   j["test_samples"] = data.test.size();
   j["input_shape"] = net.input_shape();
   j["parameters"] = net.num_parameters();
@@ -81,6 +85,11 @@ void check_same_run(const std::string& path, const nlohmann::json& now) {
     if (!saved["optimizer"].contains("lr_schedule")) saved["optimizer"]["lr_schedule"] = "constant";
     if (!saved["optimizer"].contains("clip_grad_norm")) saved["optimizer"]["clip_grad_norm"] = 0;
   }
+  // runs started before --val and --snapshots held nothing out and saved no snapshots
+  if (!saved.contains("val")) saved["val"] = 0;
+  if (!saved.contains("val_seed")) saved["val_seed"] = now.at("val_seed");
+  if (!saved.contains("val_samples")) saved["val_samples"] = 0;
+  if (!saved.contains("snapshots")) saved["snapshots"] = nlohmann::json::array();
   // where the run lives, how often it saves, the GPU's description: free to differ
   for (const auto& [key, value] : now.items()) {
     if (key == "out" || key == "checkpoint_every" || key == "max_loss" || key == "device_description" ||
@@ -102,6 +111,7 @@ void validate_train_config(const TrainConfig& c) {
   if (c.epochs < 1) throw std::invalid_argument("--epochs " + std::to_string(c.epochs) + ": must be >= 1");
   if (c.batch < 1) throw std::invalid_argument("--batch " + std::to_string(c.batch) + ": must be >= 1");
   if (c.test_batch < 1) throw std::invalid_argument("--test-batch " + std::to_string(c.test_batch) + ": must be >= 1");
+  if (c.val < 0) throw std::invalid_argument("--val " + std::to_string(c.val) + ": must be >= 0");
   if (c.limit < 0) throw std::invalid_argument("--limit " + std::to_string(c.limit) + ": must be >= 0");
   if (c.out.empty()) throw std::invalid_argument("--out: empty output directory");
   if (c.align_every < 0) throw std::invalid_argument("--align-every " + std::to_string(c.align_every) + ": must be >= 0");

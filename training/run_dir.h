@@ -44,6 +44,10 @@ class RunDir {
   std::string estimator() const { return file("estimator.csv"); }
   std::string model() const { return file("model.safetensors"); }
   std::string train_state() const { return file("train_state.safetensors"); }
+  std::string model_best() const { return file("model_best.safetensors"); }  // the epoch of the best val_acc (--val)
+  std::string snapshot(const std::string& label) const { return file("snapshots/epoch-" + label + ".safetensors"); }
+  std::string snapshots() const { return file("snapshots.csv"); }  // label,epoch,batch,val_loss,val_acc
+  std::string val_indices() const { return file("val_indices.npy"); }  // int64, sorted: the held-out training images
   std::string table(const std::string& name) const { return file(name); }  // a rule's own CSV (bptt: cycles.csv)
   std::string train_log() const { return file("train.log"); }    // ml-study: ml-train's output
   std::string record_log() const { return file("record.log"); }  // ml-study: ml-record's output
@@ -59,7 +63,10 @@ class RunDir {
 };
 
 // metrics.csv: one row per finished epoch.
-inline constexpr const char* kMetricsHeader = "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s";
+// val_loss and val_acc come last (so that readers by position keep working) and are empty without --val.
+inline constexpr const char* kMetricsHeader =
+    "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s,val_loss,val_acc";
 std::string metrics_csv(const std::vector<EpochMetrics>& rows);
+std::string snapshots_csv(const std::vector<SnapshotRow>& rows);
 
 }  // namespace ml

@@ -69,10 +69,14 @@ void save_train_state(const std::string& path, Network& net, LearningRule& rule,
   j["history"] = json::array();
   for (const EpochMetrics& m : p.history) {
     j["history"].push_back(
-        {m.epoch, encode(m.train_loss), m.train_acc, encode(m.test_loss), m.test_acc, m.seconds, m.samples_per_s});
+        {m.epoch, encode(m.train_loss), m.train_acc, encode(m.test_loss), m.test_acc, m.seconds, m.samples_per_s,
+         encode(m.val_loss), encode(m.val_acc)});
   }
   j["alignment"] = json::array();
   for (const AlignmentRow& r : p.alignment.rows()) j["alignment"].push_back({r.epoch, r.batch, r.layer, r.metric, encode(r.value)});
+  j["snapshots"] = json::array();
+  for (const SnapshotRow& s : p.snapshots)
+    j["snapshots"].push_back({s.label, s.epoch, s.batch, encode(s.val_loss), encode(s.val_acc)});
   j["rng"] = json::object();
   for (const auto& [name, rng] : rule.rng_streams()) j["rng"][name] = rng->state();
   j["rule"] = rule.scalar_state();
@@ -103,10 +107,19 @@ TrainProgress load_train_state(const std::string& path, Network& net, LearningRu
     for (const json& m : j.at("history")) {
       p.history.push_back({m.at(0).get<int>(), decode(m.at(1)), decode(m.at(2)), decode(m.at(3)), decode(m.at(4)),
                            decode(m.at(5)), decode(m.at(6))});
+      if (m.size() > 7) {  // states written before --val have no validation columns
+        p.history.back().val_loss = decode(m.at(7));
+        p.history.back().val_acc = decode(m.at(8));
+      }
     }
     for (const json& r : j.at("alignment")) {
       p.alignment.add(r.at(0).get<int>(), r.at(1).get<int>(), r.at(2).get<std::string>(), r.at(3).get<std::string>(),
                       decode(r.at(4)));
+    }
+    if (j.contains("snapshots")) {  // states written before --snapshots have none
+      for (const json& s : j.at("snapshots"))
+        p.snapshots.push_back({s.at(0).get<std::string>(), s.at(1).get<int>(), s.at(2).get<int>(), decode(s.at(3)),
+                               decode(s.at(4))});
     }
     for (const auto& [name, rng] : rule.rng_streams()) {
       if (!j.at("rng").contains(name)) throw std::invalid_argument("no state for the random stream '" + name + "'");
@@ -124,6 +137,14 @@ TrainProgress load_train_state(const std::string& path, Network& net, LearningRu
   if (p.epoch < 1 || p.batch < 0) throw std::runtime_error(path + ": bad position epoch " + std::to_string(p.epoch) +
                                                            ", batch " + std::to_string(p.batch));
   return p;
+}
+
+const EpochMetrics& val_selected(const std::vector<EpochMetrics>& history) {
+  const EpochMetrics* best = &history.back();
+  if (std::isnan(best->val_acc)) return *best;
+  for (const EpochMetrics& m : history)
+    if (m.val_acc > best->val_acc || (m.val_acc == best->val_acc && m.epoch < best->epoch)) best = &m;
+  return *best;
 }
 
 std::string first_non_finite(Network& net, LearningRule& rule) {

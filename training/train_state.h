@@ -9,6 +9,7 @@
 // are prefixed "net/", "rule/", "opt/", "rule_opt/<name>/"; the rest is JSON
 // in the metadata entry "progress". model.safetensors stays what readers know.
 #pragma once
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,19 @@ struct EpochMetrics {
   int epoch = 0;
   double train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0;
   double seconds = 0, samples_per_s = 0;
+  // On the validation split (--val); NaN when the run holds none out.
+  double val_loss = std::numeric_limits<double>::quiet_NaN(), val_acc = std::numeric_limits<double>::quiet_NaN();
+};
+
+// The epoch a run would be reported at: the first with the best val_acc; without a validation split, the last.
+// history must not be empty.
+const EpochMetrics& val_selected(const std::vector<EpochMetrics>& history);
+
+// A model saved mid-run (ml-train --snapshots): where, and its validation figures there.
+struct SnapshotRow {
+  std::string label;  // the epoch as the user gave it: "0.25", "2"
+  int epoch = 0, batch = 0;  // saved after batch `batch` of epoch `epoch`
+  double val_loss = std::numeric_limits<double>::quiet_NaN(), val_acc = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TrainProgress {
@@ -31,6 +45,7 @@ struct TrainProgress {
   long correct = 0, seen = 0;
   std::vector<EpochMetrics> history;  // metrics.csv rows of the finished epochs
   AlignmentLog alignment;             // alignment.csv rows so far
+  std::vector<SnapshotRow> snapshots;  // snapshots.csv rows so far (--snapshots)
 };
 
 // Writes path atomically. Throws std::runtime_error naming path on I/O failure.

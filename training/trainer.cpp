@@ -9,6 +9,7 @@
 #include <iterator>
 #include <numeric>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "base/cuda_memory.h"
 #include "base/stop_signal.h"
 #include "datasets/dataset.h"
+#include "datasets/npy.h"
 #include "engine/lr_schedule.h"
 #include "engine/network.h"
 #include "training/checkpoints.h"
@@ -26,6 +28,7 @@
 #include "training/progress_line.h"
 #include "training/run_config.h"
 #include "training/run_dir.h"
+#include "training/snapshots.h"
 
 namespace ml {
 namespace {
@@ -35,9 +38,12 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Everything a run trains with, built from its config: data (normalised with the whole training set's
-// statistics, then --limit), network (conv1 embedding applied), rule (attached), optimizer.
+// statistics, then the validation split held out, then --limit), network (conv1 embedding applied), rule
+// (attached), optimizer.
 struct Session {
   DatasetPair data;
+  Dataset val;                       // the held-out training images (empty without --val)
+  std::vector<int64_t> val_indices;  // their places in the training set, sorted
   Normalization norm;
   std::unique_ptr<Network> net;
   std::unique_ptr<LearningRule> rule;
@@ -53,6 +59,10 @@ Session build_session(const TrainConfig& c, Device device, ProgressLine& line) {
   s.norm = channel_stats(s.data.train);  // from the whole training set, before --limit
   normalize(s.data.train, s.norm);
   normalize(s.data.test, s.norm);
+  if (c.val > 0) {
+    s.val_indices = validation_indices(s.data.train, c.val, c.val_seed);
+    s.val = split_off(s.data.train, s.val_indices);
+  }
   if (c.limit > 0 && c.limit < s.data.train.size()) truncate(s.data.train, c.limit);  // more than there are: all
   const Dataset& train = s.data.train;
   s.net = std::make_unique<Network>(c.arch, Shape{train.C, train.H, train.W}, c.seed, device);
@@ -79,7 +89,9 @@ TrainProgress open_run(const RunDir& run, const TrainConfig& c, Session& s, Devi
   if (!c.resume) {
     std::error_code ec;
     std::filesystem::remove(run.train_state(), ec);
+    std::filesystem::remove(run.model_best(), ec);
     write_text_atomically(run.config(), config.dump(2) + "\n");
+    if (c.val > 0) write_npy(run.val_indices(), s.val_indices.data(), {static_cast<int64_t>(s.val_indices.size())});
     return {};
   }
   check_same_run(run.config(), config);
@@ -106,6 +118,41 @@ void pretrain_feedback(const TrainConfig& c, Session& s, DeviceData& train_data,
   }
 }
 
+// A held-out set (test or validation) in order, without learning: {mean loss, accuracy}.
+std::pair<double, double> evaluation_pass(const TrainConfig& c, Session& s, DeviceData& data);
+
+// The --snapshots points not yet taken (a resumed run took the earlier ones), saved as training passes them.
+class SnapshotTaker {
+ public:
+  SnapshotTaker(const TrainConfig& c, int batches, const TrainProgress& progress) {
+    for (SnapshotRow& p : snapshot_points(c.snapshots, c.epochs, batches)) {
+      const bool taken = std::any_of(progress.snapshots.begin(), progress.snapshots.end(),
+                                     [&](const SnapshotRow& s) { return s.label == p.label; });
+      if (!taken) pending_.push_back(std::move(p));
+    }
+  }
+
+  // After batch b (1-based) of epoch: saves the point due there, with the validation figures `val` when
+  // given (the epoch's end has them already), else from a validation pass (none without --val).
+  void after_batch(const TrainConfig& c, Session& s, DeviceData* val_data, int epoch, int b, TrainProgress& progress,
+                   Checkpoints& checkpoints, const RunDir& run, const EpochMetrics* val = nullptr) {
+    if (pending_.empty() || pending_.front().epoch != epoch || pending_.front().batch != b) return;
+    SnapshotRow at = pending_.front();
+    pending_.erase(pending_.begin());
+    if (val) {
+      at.val_loss = val->val_loss, at.val_acc = val->val_acc;
+    } else if (val_data) {
+      std::tie(at.val_loss, at.val_acc) = evaluation_pass(c, s, *val_data);
+    }
+    checkpoints.save_snapshot(at);
+    progress.snapshots.push_back(at);
+    write_text_atomically(run.snapshots(), snapshots_csv(progress.snapshots));
+  }
+
+ private:
+  std::vector<SnapshotRow> pending_;
+};
+
 // "" or why the run must stop after this batch's loss.
 std::string blown_up(const LossResult& r, double max_loss) {
   char what[96] = "";
@@ -119,8 +166,9 @@ std::string blown_up(const LossResult& r, double max_loss) {
 
 // One epoch's training batches from where `progress` stands, alignment logged on the way (before the rule
 // learns from the batch, its time kept out of the epoch's). Returns the epoch's training seconds.
-double train_epoch(const TrainConfig& c, Session& s, DeviceData& train_data, LrSchedule schedule,
-                   TrainProgress& progress, Checkpoints& checkpoints, const RunDir& run, ProgressLine& line) {
+double train_epoch(const TrainConfig& c, Session& s, DeviceData& train_data, DeviceData* val_data, LrSchedule schedule,
+                   TrainProgress& progress, Checkpoints& checkpoints, SnapshotTaker& snapshots, const RunDir& run,
+                   ProgressLine& line) {
   const int epoch = progress.epoch, n = train_data.size(), batches = (n + c.batch - 1) / c.batch;
   const std::vector<int32_t> order = epoch_order(n, c.seed, epoch);
   const auto start = Clock::now();
@@ -152,6 +200,11 @@ double train_epoch(const TrainConfig& c, Session& s, DeviceData& train_data, LrS
       checkpoints.save_state(epoch, b + 1);
       throw checkpoints.interrupted(epoch, b + 1);
     }
+    if (b + 1 < batches) {  // the epoch's last batch: at its end, with the epoch's validation pass
+      const auto snapshot_start = Clock::now();
+      snapshots.after_batch(c, s, val_data, epoch, b + 1, progress, checkpoints, run);
+      align_seconds += seconds_since(snapshot_start);
+    }
     if (c.checkpoint_every > 0 && (b + 1) % c.checkpoint_every == 0 && b + 1 < batches)
       checkpoints.save_state(epoch, b + 1);
     if (line.shown()) {
@@ -175,20 +228,19 @@ void log_estimator(const TrainConfig& c, Session& s, DeviceData& train_data, int
   write_text_atomically(run.estimator(), log.csv());
 }
 
-// The test set in order, without learning: {mean loss, accuracy}.
-std::pair<double, double> test_pass(const TrainConfig& c, Session& s, DeviceData& test_data) {
-  std::vector<int32_t> order(test_data.size());
+std::pair<double, double> evaluation_pass(const TrainConfig& c, Session& s, DeviceData& data) {
+  std::vector<int32_t> order(data.size());
   std::iota(order.begin(), order.end(), 0);
   double loss = 0;
   long correct = 0;
   Batch batch;
-  for (int begin = 0; begin < test_data.size(); begin += c.test_batch) {
-    test_data.gather(batch, order, begin, std::min(c.test_batch, test_data.size() - begin));
+  for (int begin = 0; begin < data.size(); begin += c.test_batch) {
+    data.gather(batch, order, begin, std::min(c.test_batch, data.size() - begin));
     const LossResult r = s.rule->evaluate(*s.net, batch);
     loss += r.loss_sum;
     correct += r.correct;
   }
-  return {loss / test_data.size(), static_cast<double>(correct) / test_data.size()};
+  return {loss / data.size(), static_cast<double>(correct) / data.size()};
 }
 
 }  // namespace
@@ -200,6 +252,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   const LrSchedule schedule = parse_lr_schedule(c.optimizer.lr_schedule);
   ProgressLine line(c.progress);
   Session s = build_session(c, device, line);
+  snapshot_points(c.snapshots, c.epochs, (s.data.train.size() + c.batch - 1) / c.batch);  // bad points: before any file
   const RunDir run(c.out);
   TrainProgress progress = open_run(run, c, s, device);
   if (c.resume && progress.epoch > c.epochs) {
@@ -209,6 +262,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   if (c.resume) std::fprintf(stderr, "resuming %s at epoch %d, batch %d\n", c.out.c_str(), progress.epoch, progress.batch + 1);
 
   DeviceData train_data(s.data.train, device), test_data(s.data.test, device);
+  std::unique_ptr<DeviceData> val_data = c.val > 0 ? std::make_unique<DeviceData>(s.val, device) : nullptr;
   if (!c.resume) pretrain_feedback(c, s, train_data, line);  // a resumed run has it in its state already
   Checkpoints checkpoints(run, c, *s.net, *s.rule, *s.optimizer, progress, line);
   EstimatorLog estimator;
@@ -217,18 +271,21 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
     estimator.load_csv(std::string(std::istreambuf_iterator<char>(in), {}), progress.epoch);
   }
   const int batches = (train_data.size() + c.batch - 1) / c.batch;
+  SnapshotTaker snapshots(c, batches, progress);
   while (progress.epoch <= c.epochs) {
     const int epoch = progress.epoch;
-    const double train_seconds = train_epoch(c, s, train_data, schedule, progress, checkpoints, run, line);
+    const double train_seconds =
+        train_epoch(c, s, train_data, val_data.get(), schedule, progress, checkpoints, snapshots, run, line);
     if (c.estimator_stats > 0) log_estimator(c, s, train_data, epoch, estimator, run);
-    const auto [test_loss, test_acc] = test_pass(c, s, test_data);
-    const EpochMetrics m{.epoch = epoch,
+    const auto [test_loss, test_acc] = evaluation_pass(c, s, test_data);
+    EpochMetrics m{.epoch = epoch,
                          .train_loss = progress.loss_sum / progress.seen,
                          .train_acc = static_cast<double>(progress.correct) / progress.seen,
                          .test_loss = test_loss,
                          .test_acc = test_acc,
                          .seconds = train_seconds,
                          .samples_per_s = progress.seen / train_seconds};
+    if (val_data) std::tie(m.val_loss, m.val_acc) = evaluation_pass(c, s, *val_data);
     if (!std::isfinite(m.test_loss)) {
       throw std::runtime_error("test loss became non-finite after epoch " + std::to_string(epoch) +
                                " (try a smaller --lr)");
@@ -237,6 +294,8 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
       throw checkpoints.diverged("weights became non-finite (" + bad + ")", epoch, batches);
     progress.history.push_back(m);
     checkpoints.save_model(epoch);
+    if (val_data && val_selected(progress.history).epoch == epoch) checkpoints.save_best(epoch);
+    snapshots.after_batch(c, s, val_data.get(), epoch, batches, progress, checkpoints, run, &m);
     write_text_atomically(run.metrics(), metrics_csv(progress.history));
     write_text_atomically(run.alignment(), progress.alignment.csv());
     for (const auto& [file, csv] : s.rule->epoch_tables(epoch)) write_text_atomically(run.table(file), csv);
@@ -249,6 +308,7 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
     line.epoch_done(m, c.epochs);
     if (stop_requested() && epoch < c.epochs) throw checkpoints.interrupted(epoch, batches);
   }
+  if (val_data) line.selected(val_selected(progress.history), progress.history.back());
   return progress.history;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/validation_split.h"
 #include "embeddings/conv1_embedding.h"
 #include "engine/optimizer.h"
 #include "training/train_state.h"
@@ -21,7 +22,10 @@ struct TrainConfig {
   int epochs = 10;
   int batch = 64;
   int test_batch = 1000;
-  int limit = 0;  // train on the first N samples only (0: all)
+  int limit = 0;  // train on the first N samples only (0: all), counted after the validation split
+  int val = 0;    // --val: training images held out as the validation split (0: none)
+  uint64_t val_seed = kDefaultValSeed;  // --val-seed: which images (datasets/validation_split.h)
+  std::vector<double> snapshots;  // --snapshots: epochs (fractions allowed), ascending, where the model is saved
   uint64_t seed = 1;
   std::string device = "auto";
   std::string out = "runs/bp";

@@ -104,14 +104,16 @@ inline bool wait_until_saved(pid_t pid, const std::filesystem::path& dir, int ep
 }
 
 // metrics.csv without its two timing columns (seconds, samples_per_s), which
-// differ run to run by nature: epoch,train_loss,train_acc,test_loss,test_acc.
+// differ run to run by nature: epoch,train_loss,train_acc,test_loss,test_acc,val_loss,val_acc.
 inline std::string learning_columns(const std::filesystem::path& csv) {
   std::istringstream in(slurp(csv));
   std::string line, out;
   while (std::getline(in, line)) {
-    size_t cut = 0;
-    for (int commas = 0; cut != std::string::npos && commas < 5; ++commas) cut = line.find(',', cut + (commas > 0));
-    out += line.substr(0, cut) + "\n";
+    std::istringstream fields(line);
+    int column = 0;
+    for (std::string field; std::getline(fields, field, ','); ++column)
+      if (column != 5 && column != 6) out += field + ",";  // not seconds, samples_per_s
+    out += "\n";
   }
   return out;
 }

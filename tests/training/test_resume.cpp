@@ -51,6 +51,10 @@ void check_resume_is_exact(const Variant& v) {
   CHECK(ml_test::slurp(run / "model.safetensors") == ml_test::slurp(dir.path / "ref" / "model.safetensors"));
   CHECK(ml_test::learning_columns(run / "metrics.csv") == ml_test::learning_columns(dir.path / "ref" / "metrics.csv"));
   CHECK(ml_test::slurp(run / "alignment.csv") == ml_test::slurp(dir.path / "ref" / "alignment.csv"));
+  for (const char* extra : {"model_best.safetensors", "snapshots.csv", "snapshots/epoch-1.5.safetensors"}) {
+    if (v.name == "val") REQUIRE(fs::exists(dir.path / "ref" / extra));  // else the variant tests nothing more
+    if (fs::exists(dir.path / "ref" / extra)) CHECK(ml_test::slurp(run / extra) == ml_test::slurp(dir.path / "ref" / extra));
+  }
   CHECK(ml_test::learning_columns(run / "metrics.csv").size() > 100);  // three epochs' rows, not an empty match
   for (const auto& entry : fs::directory_iterator(run))  // a temporary the kill left behind is cleared
     CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
@@ -74,4 +78,8 @@ TEST_CASE("sign-symmetry batchwise with Adam and a cosine schedule: killed and r
 
 TEST_CASE("dtp (its own Adam, noise, feedback pre-training): killed and resumed equals uninterrupted", "[resume]") {
   check_resume_is_exact({"dtp", "--rule dtp --lr 0.02", 2, 5});
+}
+
+TEST_CASE("with a validation split and snapshots: killed and resumed equals uninterrupted", "[resume][val]") {
+  check_resume_is_exact({"val", "--rule bp --val 100 --snapshots 0.5,1.5,2,3", 2, 10});
 }

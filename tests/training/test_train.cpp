@@ -73,7 +73,7 @@ TEST_CASE("training on a synthetic set: loss falls, accuracy > 90%, outputs writ
   CHECK(fs::exists(root / "run" / "metrics.csv"));
   CHECK(fs::exists(root / "run" / "config.json"));
   CHECK(fs::exists(root / "run" / "model.safetensors"));
-  CHECK(read_file(root / "run" / "metrics.csv").rfind("epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s\n", 0) == 0);
+  CHECK(read_file(root / "run" / "metrics.csv").rfind("epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s,val_loss,val_acc\n", 0) == 0);
 
   SECTION("the same seed gives the same numbers, bit for bit") {
     ml::TrainConfig again = c;
