@@ -4,6 +4,7 @@
 // results/study/report.html and results/study/summary.csv (--out).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -48,6 +49,8 @@ void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>&
   j["limit"] = c.limit;
   j["probe"] = c.probe;
   j["seeds"] = c.seeds;
+  j["bp_seeds"] = std::max(c.seeds, c.bp_seeds);
+  j["val"] = c.val;
   j["device"] = c.device;
   j["rules"] = c.rules;
   j["embeddings"] = c.embeddings;
@@ -100,8 +103,9 @@ int main(int argc, char** argv) {
       "  ml-study --collect study          analyses and report from the finished runs in study/\n");
   // clang-format off
   options.add_options()
-    ("preset", "quick (3 epochs on 10000 images, 500 probe images; minutes on a CPU), full (15 epochs, all "
-               "data, 1000 probe images; for a GPU) or auto (full when a GPU is present)",
+    ("preset", "quick (3 epochs on 10000 images, 1000 more held out for validation, 500 probe images, one seed "
+               "(bp: 3); minutes on a CPU), full (15 epochs, all data less 5000 for validation, 1000 probe images, "
+               "3 seeds; for a GPU) or auto (full when a GPU is present)",
        cxxopts::value(c.preset)->default_value(c.preset))
     ("rules", "comma-separated rules (default: every rule)", cxxopts::value(rules))
     ("embeddings", "conv1 embeddings, each trained with bp above the frozen filters: comma-separated from gabor, "
@@ -114,8 +118,13 @@ int main(int argc, char** argv) {
     ("human", "human soft labels for the test set, N x classes .npy (CIFAR-10H's cifar10h-probs.npy with "
               "--data cifar10): the report compares every run's probabilities with people's",
        cxxopts::value(c.human))
-    ("seeds", "repeat every run with seeds 1..N; tables give mean and spread",
-       cxxopts::value(c.seeds)->default_value("1"))
+    ("seeds", "train every run with seeds 1..N (default: the preset's, quick 1, full 3); bp runs at least 3 seeds "
+              "whatever N (the bp-vs-bp noise ceiling); tables give mean, sd and the paired difference to bp",
+       cxxopts::value(c.seeds)->default_value("0"))
+    ("val", "training images held out as the validation split, class-balanced and the same for every run; each run "
+            "is reported and recorded at the epoch of its best validation accuracy (default: quick a tenth of "
+            "--limit, full 5000)",
+       cxxopts::value(c.val)->default_value("-1"))
     ("device", "cpu, cuda or auto", cxxopts::value(c.device)->default_value(c.device))
     ("out", "study directory", cxxopts::value(c.out)->default_value(c.out))
     ("plan", "write the run commands to this file, one per line, and stop", cxxopts::value(plan_file))
@@ -148,9 +157,10 @@ int main(int argc, char** argv) {
                    plan_file.c_str(), c.out.c_str());
       return 0;
     }
-    std::fprintf(stderr, "ml-study: %s preset, %s, %zu runs (%d epochs, %s training images, %d probe images) -> %s\n",
+    std::fprintf(stderr, "ml-study: %s preset, %s, %zu runs (%d epochs, %s training images, %d held out for "
+                 "validation, %d probe images) -> %s\n",
                  c.preset.c_str(), c.data.c_str(), jobs.size(), c.epochs,
-                 c.limit > 0 ? std::to_string(c.limit).c_str() : "all", c.probe, c.out.c_str());
+                 c.limit > 0 ? std::to_string(c.limit).c_str() : "all", c.val, c.probe, c.out.c_str());
     const int failed = run_jobs(jobs);
     ml::collect_study(c.out);
     std::fprintf(stderr, "ml-study: report in %s/report.html\n", c.out.c_str());

@@ -18,8 +18,10 @@
 #include "study/json_config.h"
 #include "study/plan.h"
 #include "study/report_html.h"
+#include "study/report_similarity.h"
 #include "study/representations.h"
 #include "study/run_data.h"
+#include "study/seed_stats.h"
 #include "study/svg_plot.h"
 
 namespace ml {
@@ -28,6 +30,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Bootstrap resamples of the probe images for the similarity intervals: the quick preset keeps its minutes.
+constexpr int kQuickBootstrapDraws = 200;
+constexpr int kFullBootstrapDraws = 1000;
+
 std::string fixed(double v, int digits) {
   if (!std::isfinite(v)) return "-";
   char buf[32];
@@ -35,31 +41,59 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-double mean_of(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? NAN : s / static_cast<double>(v.size());
-}
-
-double sd_of(const std::vector<double>& v) {  // sample standard deviation
-  if (v.size() < 2) return NAN;
-  const double m = mean_of(v);
-  double s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
-
-struct Best {
-  double acc = -1;
-  int epoch = 0;
-};
-
-Best best_epoch(const RunData& r) {
-  Best b;
-  for (const auto& e : r.epochs) {
-    if (e.test_acc > b.acc) b = {e.test_acc, e.epoch};
+// The variants in the order of their first run, with their runs.
+std::vector<std::pair<std::string, std::vector<const RunData*>>> by_variant(const std::vector<RunData>& runs) {
+  std::vector<std::pair<std::string, std::vector<const RunData*>>> out;
+  for (const auto& r : runs) {
+    const std::string v = r.variant();
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == v; });
+    if (it == out.end()) out.push_back({v, {&r}});
+    else it->second.push_back(&r);
   }
-  return b;
+  return out;
+}
+
+std::string plus_minus(const MeanInterval& m, double scale, int digits) {
+  return fixed(scale * m.mean, digits) + (std::isnan(m.sd) ? "" : " ± " + fixed(scale * m.sd, digits));
+}
+
+std::string interval_text(const MeanInterval& m, double scale, int digits) {
+  const std::string mean = (m.mean >= 0 ? "+" : "") + fixed(scale * m.mean, digits);
+  if (std::isnan(m.low)) return mean;
+  return mean + " [" + fixed(scale * m.low, digits) + ", " + fixed(scale * m.high, digits) + "]";
+}
+
+// Per variant: its test accuracies at the val-selected epoch over seeds, and the paired differences to bp's
+// seed of the same number (the same initial weights and data order).
+void accuracy_over_seeds(HtmlReport& report, const std::vector<RunData>& runs, const std::string& dir) {
+  const auto variants = by_variant(runs);
+  std::map<uint64_t, double> bp_by_seed;
+  for (const auto& r : runs)
+    if (r.variant() == "bp") bp_by_seed[r.seed] = r.selected_test_acc();
+  std::ostringstream csv;
+  csv.precision(6);
+  csv << "model,n_seeds,test_acc_mean,test_acc_sd,diff_to_bp_mean,diff_to_bp_ci_low,diff_to_bp_ci_high,n_pairs\n";
+  std::vector<std::vector<std::string>> rows;
+  std::string single;
+  for (const auto& [variant, members] : variants) {
+    std::vector<double> acc, diff;
+    for (const RunData* r : members) {
+      acc.push_back(r->selected_test_acc());
+      if (variant != "bp" && bp_by_seed.count(r->seed)) diff.push_back(r->selected_test_acc() - bp_by_seed[r->seed]);
+    }
+    const MeanInterval a = mean_interval(acc), d = mean_interval(diff);
+    if (members.size() == 1) single += (single.empty() ? "" : ", ") + variant;
+    rows.push_back({variant, std::to_string(members.size()), plus_minus(a, 100, 2),
+                    variant == "bp" ? "" : interval_text(d, 100, 2), variant == "bp" ? "" : std::to_string(d.n)});
+    csv << variant << ',' << a.n << ',' << a.mean << ',' << a.sd << ',' << d.mean << ',' << d.low << ',' << d.high
+        << ',' << d.n << '\n';
+  }
+  report.paragraph("Test accuracy at each run's val-selected epoch over its seeds (mean &plusmn; sample sd), and the "
+                   "paired difference to bp (seed s against bp's seed s: the same initial weights and data order) "
+                   "with its 95% t interval over the pairs; a difference whose interval contains 0 is not one."
+                   + (single.empty() ? std::string() : " One seed only (no interval): " + html_escape(single) + "."));
+  report.table({"run", "seeds", "test acc %", "difference to bp, points [95% CI]", "pairs"}, rows);
+  write_text_atomically(dir + "/analysis/accuracy_over_seeds.csv", csv.str());
 }
 
 double median_speed(const RunData& r) {
@@ -73,12 +107,13 @@ double median_speed(const RunData& r) {
 void write_summary(const std::string& path, const std::vector<RunData>& runs) {
   std::ostringstream o;
   o.precision(6);
-  o << "run,rule,seed,epochs_done,epochs_planned,diverged,final_test_acc,best_test_acc,best_epoch,final_train_loss,"
-       "samples_per_s\n";
+  o << "run,rule,seed,epochs_done,epochs_planned,diverged,selected_epoch,val_acc,test_acc,final_test_acc,"
+       "final_train_loss,samples_per_s\n";
   for (const auto& r : runs) {
-    const Best b = best_epoch(r);
+    const EpochRow* s = r.epochs.empty() ? nullptr : &r.selected();
     o << r.name << ',' << r.rule << ',' << r.seed << ',' << r.epochs.size() << ',' << r.epochs_planned << ','
-      << (r.diverged() ? 1 : 0) << ',' << r.final_test_acc() << ',' << b.acc << ',' << b.epoch << ','
+      << (r.diverged() ? 1 : 0) << ',' << (s ? s->epoch : 0) << ',' << (s ? s->val_acc : NAN) << ','
+      << (s ? s->test_acc : NAN) << ',' << r.final_test_acc() << ','
       << (r.epochs.empty() ? NAN : r.epochs.back().train_loss) << ',' << median_speed(r) << '\n';
   }
   write_text_atomically(path, o.str());
@@ -117,12 +152,12 @@ void write_alignment_final(const std::string& path, const std::vector<RunData>& 
 }
 
 void learning_curves(HtmlReport& report, const std::vector<RunData>& runs) {
-  LinePlot acc{"Test accuracy", "epoch", "test accuracy", {}, 460, 300};
+  LinePlot acc{"Validation accuracy", "epoch", "val accuracy", {}, 460, 300};
   LinePlot loss{"Training loss", "epoch", "train loss (log10)", {}, 460, 300};
   for (const auto& r : runs) {
     PlotSeries a{r.name, {}, {}}, l{r.name, {}, {}};
     for (const auto& e : r.epochs) {
-      a.x.push_back(e.epoch), a.y.push_back(e.test_acc);
+      a.x.push_back(e.epoch), a.y.push_back(std::isnan(e.val_acc) ? e.test_acc : e.val_acc);
       l.x.push_back(e.epoch), l.y.push_back(e.train_loss > 0 ? std::log10(e.train_loss) : NAN);
     }
     acc.series.push_back(a);
@@ -156,14 +191,16 @@ void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
 std::string note_html(const std::string& html) { return "<div class=\"note\">" + html + "</div>\n"; }
 
 // The three questions answered in a few lines, on top of the report.
-std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSummary& rep) {
+std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSummary& rep,
+                        const SimilarityToBp& similarity) {
   std::vector<const RunData*> by_acc;
   for (const auto& r : runs) by_acc.push_back(&r);
   std::stable_sort(by_acc.begin(), by_acc.end(),
-                   [](const RunData* a, const RunData* b) { return a->final_test_acc() > b->final_test_acc(); });
-  std::string html = "<h2>At a glance</h2>\n<ul>\n<li><b>Accuracy</b>, best first: ";
+                   [](const RunData* a, const RunData* b) { return a->selected_test_acc() > b->selected_test_acc(); });
+  std::string html = "<h2>At a glance</h2>\n<ul>\n<li><b>Accuracy</b> (test, at each run's val-selected epoch), "
+                     "best first: ";
   for (size_t i = 0; i < by_acc.size(); ++i)
-    html += (i ? ", " : "") + html_escape(by_acc[i]->name) + " " + fixed(100 * by_acc[i]->final_test_acc(), 1) + "%";
+    html += (i ? ", " : "") + html_escape(by_acc[i]->name) + " " + fixed(100 * by_acc[i]->selected_test_acc(), 1) + "%";
   html += ".</li>\n";
   auto conv1 = [](const RunData& r) { return r.conv1.empty() || r.conv1 == "learned"; };
   if (std::any_of(runs.begin(), runs.end(), [&](const RunData& r) { return !conv1(r); })) {
@@ -172,7 +209,7 @@ std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSu
     for (const auto& r : runs) {
       if (r.rule != "bp") continue;
       html += (first ? "" : ", ") + html_escape(r.conv1.empty() ? "learned" : r.conv1) + " " +
-              fixed(100 * r.final_test_acc(), 1) + "%";
+              fixed(100 * r.selected_test_acc(), 1) + "%";
       first = false;
     }
     html += ".</li>\n";
@@ -191,6 +228,23 @@ std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSu
       first = false;
     }
     html += ".</li>\n";
+  }
+  if (!similarity.layers.empty()) {
+    html += "<li><b>Q2 with the noise ceiling</b>: layers where debiased CKA to bp lies below the bp-seed ceiling "
+            "(95% intervals over probe images; the section below): ";
+    std::string per_variant;
+    std::vector<std::string> seen;
+    for (const auto& r : similarity.to_bp) {
+      if (r.measure != "debiased_cka" || std::find(seen.begin(), seen.end(), r.model) != seen.end()) continue;
+      seen.push_back(r.model);
+      std::string layers;
+      for (const auto& q : similarity.to_bp)
+        if (q.measure == r.measure && q.model == r.model && similarity.differs(q))
+          layers += (layers.empty() ? "" : ", ") + q.layer;
+      per_variant += (per_variant.empty() ? "" : "; ") + html_escape(r.model) + ": " +
+                     (layers.empty() ? std::string("none") : html_escape(layers));
+    }
+    html += per_variant + ".</li>\n";
   }
   html += "<li><b>Q3, closest to human judgements</b>: see the last section.</li>\n</ul>\n";
   return html;
@@ -310,31 +364,21 @@ void collect_study(const std::string& dir) {
   // --- accuracy ---------------------------------------------------------------
   report.heading("Accuracy");
   std::vector<std::vector<std::string>> rows;
+  report.paragraph("Every run is reported at its <b>val-selected epoch</b>: the epoch of its best accuracy on the "
+                   "validation images held out of the training set (the same images for every run). The test set "
+                   "chooses nothing; the final epoch's test accuracy is shown beside it.");
   for (const auto& r : runs) {
-    const Best b = best_epoch(r);
+    const EpochRow* s = r.epochs.empty() ? nullptr : &r.selected();
     rows.push_back({r.name, r.rule, std::to_string(r.seed),
                     std::to_string(r.epochs.size()) + "/" + std::to_string(r.epochs_planned),
-                    fixed(100 * r.final_test_acc(), 2), fixed(100 * b.acc, 2) + " (" + std::to_string(b.epoch) + ")",
+                    s ? std::to_string(s->epoch) : "-", fixed(s ? 100 * s->val_acc : NAN, 2),
+                    fixed(s ? 100 * s->test_acc : NAN, 2), fixed(100 * r.final_test_acc(), 2),
                     fixed(r.epochs.empty() ? NAN : r.epochs.back().train_loss, 4), fixed(median_speed(r), 0),
                     r.diverged() ? "diverged" : ""});
   }
-  report.table({"run", "rule", "seed", "epochs", "test acc %", "best (epoch)", "train loss", "samples/s", ""}, rows);
-  if (study.seeds > 1) {
-    std::map<std::string, std::vector<double>> by_rule;
-    std::vector<std::string> order;
-    for (const auto& r : runs) {
-      if (!by_rule.count(r.rule)) order.push_back(r.rule);
-      by_rule[r.rule].push_back(100 * r.final_test_acc());
-    }
-    std::vector<std::vector<std::string>> agg;
-    for (const auto& rule : order) {
-      const auto& v = by_rule[rule];
-      agg.push_back({rule, std::to_string(v.size()), fixed(mean_of(v), 2), fixed(sd_of(v), 2),
-                     fixed(*std::min_element(v.begin(), v.end()), 2), fixed(*std::max_element(v.begin(), v.end()), 2)});
-    }
-    report.paragraph("Across seeds (sample standard deviation):");
-    report.table({"rule", "seeds", "mean test acc %", "sd", "min", "max"}, agg);
-  }
+  report.table({"run", "rule", "seed", "epochs", "selected epoch", "val acc %", "test acc %", "final test acc %",
+                "train loss", "samples/s", ""}, rows);
+  accuracy_over_seeds(report, runs, dir);
   learning_curves(report, runs);
 
   // --- alignment ----------------------------------------------------------------
@@ -363,11 +407,17 @@ void collect_study(const std::string& dir) {
 
   // --- representations ---------------------------------------------------------------
   const RepresentationComparison rep = compare_representations(runs, dir);
+  std::vector<std::string> compared_layers;  // the input is the same for every run: nothing to compare there
+  for (const auto& l : rep.layers)
+    if (l != "input") compared_layers.push_back(l);
+  const SimilarityToBp similarity =
+      similarity_to_bp(runs, compared_layers, dir, preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws);
+  render_similarity_to_bp(report, similarity);
   render_representations(report, rep);
   std::optional<HumanResults> human;
   if (!study.human.empty()) human = compare_runs_with_humans(runs, study.human, dir);
   human_section(report, human);
-  report.prepend(notes + at_a_glance(runs, rep.summary));
+  report.prepend(notes + at_a_glance(runs, rep.summary, similarity));
 
   write_text_atomically(dir + "/report.html", report.html());
 }

@@ -64,6 +64,11 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
   if (c.epochs == 0) c.epochs = quick ? 3 : 15;
   if (c.limit < 0) c.limit = quick ? 10000 : 0;  // 17 runs in about 16 minutes on 2 idle cores
   if (c.probe == 0) c.probe = quick ? 500 : 1000;
+  if (c.seeds == 0) c.seeds = quick ? 1 : 3;
+  // Held out of the training images, on top of --limit: a tenth of the quick preset's budget, 5,000 otherwise.
+  if (c.val < 0) c.val = quick && c.limit > 0 ? std::max(c.limit / 10, 100) : 5000;
+  if (c.val < 1) throw std::invalid_argument("--val " + std::to_string(c.val) + ": the study always holds out a "
+                                             "validation split (at least 1 image per class)");
   if (c.epochs < 1) throw std::invalid_argument("--epochs " + std::to_string(c.epochs) + ": must be >= 1");
   if (c.probe < 10) throw std::invalid_argument("--probe " + std::to_string(c.probe) + ": must be >= 10");
   if (c.seeds < 1) throw std::invalid_argument("--seeds " + std::to_string(c.seeds) + ": must be >= 1");
@@ -107,14 +112,17 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
   std::vector<Variant> variants;
   for (const auto& rule : c.rules) variants.push_back({rule, ""});
   for (const auto& kind : c.embeddings) variants.push_back({"bp", kind});
-  for (int s = 1; s <= c.seeds; ++s) {
+  const int max_seeds = std::max(c.seeds, c.bp_seeds);
+  for (int s = 1; s <= max_seeds; ++s) {
     for (const auto& v : variants) {
+      const bool bp_reference = v.rule == "bp" && v.conv1.empty();
+      if (s > (bp_reference ? max_seeds : c.seeds)) continue;
       StudyJob j;
       j.rule = v.rule;
       j.conv1 = v.conv1;
       j.seed = static_cast<uint64_t>(s);
       const std::string base = v.conv1.empty() ? v.rule : v.rule + "-conv1-" + v.conv1;
-      j.name = c.seeds == 1 ? base : base + "-s" + std::to_string(s);
+      j.name = s == 1 ? base : base + "-s" + std::to_string(s);
       j.dir = (std::filesystem::path(c.out) / "runs" / j.name).string();
       const std::string d = quote(j.dir);
       std::string train = quote(bin + "ml-train") + " --rule " + v.rule + " " + rule_flags(v.rule, c.preset == "quick") +
@@ -122,11 +130,13 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
                           " --optimizer sgd --momentum 0.9 --batch 64 --data " + c.data +
                           (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) +
                           " --epochs " + std::to_string(c.epochs) + " --limit " + std::to_string(c.limit) +
+                          " --val " + std::to_string(c.val) +
                           " --seed " + std::to_string(s) + " --align-every " + std::to_string(align_every) +
                           " --device " + c.device + " --max-loss " + kStudyMaxLoss + " --no-progress --out " + d;
-      // A run that diverged keeps its last good checkpoint and still gets recorded.
+      // Recorded at its val-selected epoch (model_best); a run that diverged keeps its best good epoch
+      // and still gets recorded.
       const RunDir run(j.dir);
-      std::string rec = quote(bin + "ml-record") + " " + quote(run.model()) +
+      std::string rec = quote(bin + "ml-record") + " " + quote(run.model_best()) +
                         (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " +
                         std::to_string(c.probe) + " --layers stages --probs --seed 1 --device " + c.device +
                         " --out " + quote(run.acts().dir());
@@ -136,7 +146,7 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
       const std::string state = quote(run.train_state()), log = quote(run.train_log());
       const std::string resume = quote(bin + "ml-train") + " --resume " + d + " --no-progress >> " + log + " 2>&1";
       const std::string work = "mkdir -p " + d + " && { { test -f " + state + " && " + resume + "; } || " + train +
-                               " > " + log + " 2>&1; test -f " + quote(run.model()) + "; } && " +
+                               " > " + log + " 2>&1; test -f " + quote(run.model_best()) + "; } && " +
                                rec + " > " + quote(run.record_log()) + " 2>&1";
       j.key = fnv1a_hex(work);
       j.command = work + " && echo " + j.key + " > " + quote(run.done());

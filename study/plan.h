@@ -22,7 +22,9 @@ struct StudyConfig {
   int epochs = 0;   // 0: the preset's
   int limit = -1;   // training images; -1: the preset's, 0: all
   int probe = 0;    // recorded probe images; 0: the preset's
-  int seeds = 1;    // seeds 1..seeds
+  int val = -1;     // validation images held out of the training set; -1: the preset's
+  int seeds = 0;    // seeds 1..seeds of every rule; 0: the preset's (quick 1, full 3)
+  int bp_seeds = 3;  // bp (learned conv1) runs at least this many: the bp-vs-bp noise ceiling needs pairs
   std::string device = "auto";
   std::string out = "results/study";  // outside the sources; .gitignore has results/
   std::string human;     // soft labels .npy for the human comparison (optional)

@@ -1,5 +1,6 @@
 #include "study/run_data.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -40,6 +41,14 @@ double to_double(const std::string& s, const std::string& path) {
 
 }  // namespace
 
+const EpochRow& RunData::selected() const {
+  const EpochRow* best = &epochs.back();
+  if (std::isnan(best->val_acc)) return *best;
+  for (const EpochRow& e : epochs)
+    if (e.val_acc > best->val_acc || (e.val_acc == best->val_acc && e.epoch < best->epoch)) best = &e;
+  return *best;
+}
+
 RunData load_run(const std::string& dir, const std::string& name) {
   RunData r;
   r.name = name;
@@ -59,12 +68,18 @@ RunData load_run(const std::string& dir, const std::string& name) {
   const auto metrics = read_csv(metrics_path);
   if (metrics.empty() || metrics[0].size() < 7 || metrics[0][0] != "epoch")
     throw std::runtime_error(metrics_path + ": missing or without the header ml-train writes");
+  const auto& header = metrics[0];
+  const size_t val_column = std::find(header.begin(), header.end(), "val_acc") - header.begin();
   for (size_t i = 1; i < metrics.size(); ++i) {
     const auto& m = metrics[i];
     if (m.size() < 7) throw std::runtime_error(metrics_path + ": line " + std::to_string(i + 1) + " is short");
     r.epochs.push_back({static_cast<int>(to_double(m[0], metrics_path)), to_double(m[1], metrics_path),
                         to_double(m[2], metrics_path), to_double(m[3], metrics_path), to_double(m[4], metrics_path),
                         to_double(m[5], metrics_path), to_double(m[6], metrics_path)});
+    if (val_column < m.size() && !m[val_column].empty()) {  // an empty cell: no validation split
+      r.epochs.back().val_loss = to_double(m[val_column - 1], metrics_path);
+      r.epochs.back().val_acc = to_double(m[val_column], metrics_path);
+    }
   }
 
   const std::string align_path = run.alignment();

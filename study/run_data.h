@@ -1,6 +1,7 @@
 // A finished study run read back from its directory: metrics.csv,
 // alignment.csv, config.json and the recorded activations' directory.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,6 +15,7 @@ namespace ml {
 struct EpochRow {
   int epoch = 0;
   double train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0, seconds = 0, samples_per_s = 0;
+  double val_loss = NAN, val_acc = NAN;  // NaN: the run held no validation split out
 };
 
 struct RunData {
@@ -28,6 +30,13 @@ struct RunData {
 
   bool diverged() const { return static_cast<int>(epochs.size()) < epochs_planned; }
   double final_test_acc() const { return epochs.empty() ? 0 : epochs.back().test_acc; }
+  // The epoch the run is reported at: the first of the best val_acc (the last without a validation split).
+  // Nothing on the test set chooses it.
+  const EpochRow& selected() const;
+  double selected_test_acc() const { return epochs.empty() ? 0 : selected().test_acc; }
+  // The rule and, for bp above a designed first layer, that layer ("bp-conv1-gabor"): the seeds of one
+  // variant are its repeats.
+  std::string variant() const { return conv1.empty() || conv1 == "learned" ? rule : rule + "-conv1-" + conv1; }
   ActsDir acts() const { return RunDir(dir).acts(); }
 };
 

@@ -104,15 +104,18 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   CHECK(c.preset == "quick");
   CHECK(c.epochs == 3);
   const auto jobs = ml::plan_study(c);
-  REQUIRE(jobs.size() == 4);
-  CHECK(jobs[0].name == "bp-s1");
+  REQUIRE(jobs.size() == 5);  // bp runs 3 seeds whatever --seeds (the noise ceiling needs pairs)
+  CHECK(jobs[0].name == "bp");
   CHECK(jobs[3].name == "fa-s2");
+  CHECK(jobs[4].name == "bp-s3");
+  CHECK_THAT(jobs[0].command, Contains(" --val 1000 "));  // the quick preset: a tenth of its 10000 images
+  CHECK_THAT(jobs[0].command, Contains("model_best.safetensors"));  // recorded at the val-selected epoch
   CHECK_THAT(jobs[1].command, Contains("--rule fa --lr 0.001"));
   CHECK_THAT(jobs[1].command, Contains(" --max-loss 100 "));  // a blown-up run stops instead of training on
-  CHECK_THAT(jobs[0].command, Contains("'/tmp/some study/runs/bp-s1'"));
+  CHECK_THAT(jobs[2].command, Contains("'/tmp/some study/runs/bp-s2'"));
   CHECK(jobs[0].key != jobs[2].key);
   const std::string text = ml::plan_text(jobs);
-  CHECK(std::count(text.begin(), text.end(), '\n') == 5 + 4);  // 5 comment lines, 4 jobs
+  CHECK(std::count(text.begin(), text.end(), '\n') == 5 + 5);  // 5 comment lines, 5 jobs
   CHECK(ml::resolve_study(ml::StudyConfig{}, true).preset == "full");
   ml::StudyConfig emb;
   emb.rules = {"fa"};
@@ -142,21 +145,39 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   TempDir dir("study");
   const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 300, 100, 28);
   const std::string base = "--data mnist --data-dir " + data +
-                           " --rules bp,sign-symmetry,fa --embeddings dog --epochs 1 --probe 50 --limit 0 --device cpu --out ";
+                           " --rules bp,sign-symmetry,fa --embeddings dog --epochs 1 --probe 50 --limit 0 --val 30 --device cpu --out ";
   const fs::path a = dir.path / "a";
   auto [code, err] = run_study(base + a.string(), dir.path);
   INFO(err);
   REQUIRE(code == 0);
 
   const auto summary = csv(a / "summary.csv");
-  REQUIRE(summary.size() == 5);
+  REQUIRE(summary.size() == 7);
   CHECK(summary[0] == std::vector<std::string>{"run", "rule", "seed", "epochs_done", "epochs_planned", "diverged",
-                                               "final_test_acc", "best_test_acc", "best_epoch", "final_train_loss",
-                                               "samples_per_s"});
+                                               "selected_epoch", "val_acc", "test_acc", "final_test_acc",
+                                               "final_train_loss", "samples_per_s"});
   CHECK(summary[1][0] == "bp");
   CHECK(summary[3][0] == "fa");
   CHECK(summary[4][0] == "bp-conv1-dog");
-  CHECK(std::stod(summary[1][6]) > 0.5);  // bp learns the bars in one epoch
+  CHECK(summary[5][0] == "bp-s2");
+  CHECK(summary[6][0] == "bp-s3");
+  CHECK(std::stod(summary[1][8]) > 0.5);  // bp learns the bars in one epoch
+  CHECK(std::stod(summary[1][7]) > 0.5);  // on the validation images too
+
+  // The noise ceiling: bp's 3 seeds paired (3 pairs) at 4 layers (input left out) x 3 measures; every
+  // other variant has one seed, so bp's is the only ceiling, and each is compared with bp's other 2 seeds.
+  const auto ceiling = csv(a / "analysis" / "noise_ceiling.csv");
+  REQUIRE(ceiling.size() == 1 + 4 * 3);
+  CHECK(ceiling[0] == std::vector<std::string>{"layer", "measure", "model", "value", "ci_low", "ci_high", "n_pairs"});
+  for (size_t i = 1; i < ceiling.size(); ++i) {
+    CHECK(ceiling[i][2] == "bp");
+    CHECK(ceiling[i][6] == "3");
+    CHECK(std::stod(ceiling[i][4]) <= std::stod(ceiling[i][3]) + 1e-12);
+    CHECK(std::stod(ceiling[i][3]) <= std::stod(ceiling[i][5]) + 1e-12);
+  }
+  const auto to_bp = csv(a / "analysis" / "similarity_to_bp.csv");
+  REQUIRE(to_bp.size() == 1 + 3 * 4 * 3);
+  for (size_t i = 1; i < to_bp.size(); ++i) CHECK(to_bp[i][6] == "2");
 
   // 4 runs x 5 recorded layers (input, relu1, pool1, relu3, fc2) x 4 partners.
   const auto cka = csv(a / "analysis" / "cka.csv");
@@ -205,7 +226,7 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
     INFO(herr);
     REQUIRE(hcode == 0);
     const auto rows = csv(a / "analysis" / "human.csv");
-    REQUIRE(rows.size() == 1 + 4 * 3);
+    REQUIRE(rows.size() == 1 + 6 * 3);
     for (size_t i = 1; i < rows.size(); ++i) {
       if (rows[i][1] != "agreement_with_majority") continue;
       const fs::path acts = a / "runs" / rows[i][0] / "acts";
@@ -236,7 +257,7 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   auto [code2, err2] = run_study(base + b.string(), dir.path);
   INFO(err2);
   CHECK(code2 == 0);
-  CHECK_THAT(err2, Contains("2 of 4 runs already finished"));
+  CHECK_THAT(err2, Contains("4 of 6 runs already finished"));
   CHECK(fs::last_write_time(b / "runs" / "bp" / "model.safetensors") == bp_time);
   CHECK(fs::last_write_time(ss / "model.safetensors") == ss_time);
   CHECK_THAT(slurp(ss / "train.log"), Contains("nothing to resume"));
@@ -248,7 +269,7 @@ TEST_CASE("ml-study: --plan writes runnable lines; bad input gives one line", "[
   TempDir dir("study-cli");
   const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 100, 50, 28);
   const fs::path plan = dir.path / "jobs.txt";
-  auto [code, err] = run_study("--data mnist --data-dir " + data + " --rules bp --embeddings none --epochs 1 --probe 20 "
+  auto [code, err] = run_study("--data mnist --data-dir " + data + " --rules bp --embeddings none --epochs 1 --probe 20 --val 20 "
                                "--device cpu --out " +
                                    (dir.path / "s").string() + " --plan " + plan.string(),
                                dir.path);
@@ -259,9 +280,9 @@ TEST_CASE("ml-study: --plan writes runnable lines; bad input gives one line", "[
   for (std::string l; std::getline(f, l);) {
     if (!l.empty() && l[0] != '#') lines.push_back(l);
   }
-  REQUIRE(lines.size() == 1);
+  REQUIRE(lines.size() == 3);  // bp's 3 seeds
   REQUIRE(std::system(("sh -c " + std::string("\"$(sed -n '$p' ") + plan.string() + ")\"").c_str()) == 0);
-  CHECK(fs::exists(dir.path / "s" / "runs" / "bp" / "done"));
+  CHECK(fs::exists(dir.path / "s" / "runs" / "bp-s3" / "done"));
   REQUIRE(run_study("--collect " + (dir.path / "s").string(), dir.path).first == 0);
   CHECK(fs::exists(dir.path / "s" / "report.html"));
 
@@ -270,7 +291,8 @@ TEST_CASE("ml-study: --plan writes runnable lines; bad input gives one line", "[
       {"--rules bp,nosuch", "unknown rule 'nosuch'"},
       {"--preset huge", "--preset 'huge'"},
       {"--collect " + (dir.path / "nowhere").string(), "nowhere"},
-      {"--seeds 0", "--seeds 0"},
+      {"--seeds -1", "--seeds -1"},
+      {"--val 0", "--val 0"},
       {"--embeddings gabor,fourier", "unknown conv1 embedding 'fourier'"},
   };
   for (const auto& k : cases) {

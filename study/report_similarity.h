@@ -1,0 +1,12 @@
+// The report's "Different from backprop?" section: per measure, each variant's
+// similarity to bp per layer with its interval beside the bp-seed noise
+// ceiling, and the sentences that read the answer out of those numbers.
+#pragma once
+#include "study/report_html.h"
+#include "study/similarity_to_bp.h"
+
+namespace ml {
+
+void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s);
+
+}  // namespace ml

@@ -1,0 +1,194 @@
+#include "study/similarity_to_bp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include "analysis/bootstrap.h"
+#include "analysis/cka_bootstrap.h"
+#include "analysis/gram.h"
+#include "analysis/matrix_io.h"
+#include "analysis/rdm.h"
+#include "analysis/rdm_bootstrap.h"
+#include "base/atomic_file.h"
+
+namespace ml {
+namespace {
+
+using Matrix = Eigen::MatrixXd;
+
+// One run's layer as every measure reads it: the centred Gram (CKA) and the correlation-distance RDM (RSA;
+// empty when an image's activations are constant).
+struct LayerView {
+  Matrix gram;
+  Matrix rdm;
+};
+
+LayerView view_of(const std::string& path, int64_t n) {
+  const Matrix x = load_matrix_npy(path);
+  if (x.rows() != n)
+    throw std::runtime_error(path + ": " + std::to_string(x.rows()) + " rows, the other runs have " + std::to_string(n));
+  LayerView v;
+  const Matrix k = row_gram(x);
+  try {
+    v.rdm = correlation_rdm_from_gram(k, x.rowwise().mean(), x.cols());
+  } catch (const std::invalid_argument&) {
+  }
+  // H K H: the same CKA as K, without the cancellation a large mean activation would cause.
+  const Eigen::VectorXd row_mean = k.rowwise().mean();
+  const double all_mean = row_mean.mean();
+  v.gram = k;
+  v.gram.colwise() -= row_mean;
+  v.gram.rowwise() -= row_mean.transpose();
+  v.gram.array() += all_mean;
+  return v;
+}
+
+const char* const kMeasures[] = {"debiased_cka", "linear_cka", "rdm_spearman"};
+
+double measure(int m, const LayerView& a, const LayerView& b, const std::vector<int64_t>& idx) {
+  if (m == 2) {
+    if (a.rdm.size() == 0 || b.rdm.size() == 0) return NAN;
+    return resampled_rdm_comparison(a.rdm, b.rdm, RdmComparison::spearman, idx);
+  }
+  return resampled_gram_cka(a.gram, b.gram, idx, m == 0);
+}
+
+// The mean of the measure over the pairs, on all images and on each resample.
+SimilarityRow mean_over_pairs(int m, const std::vector<std::pair<const LayerView*, const LayerView*>>& pairs,
+                              int64_t n, int draws, uint64_t seed) {
+  SimilarityRow row;
+  row.measure = kMeasures[m];
+  row.n_pairs = static_cast<int>(pairs.size());
+  auto mean_at = [&](const std::vector<int64_t>& idx) {
+    double sum = 0;
+    for (const auto& [a, b] : pairs) sum += measure(m, *a, *b, idx);
+    return sum / static_cast<double>(pairs.size());
+  };
+  std::vector<int64_t> all(n);
+  std::iota(all.begin(), all.end(), 0);
+  row.value = mean_at(all);
+  std::vector<double> values(draws);
+#pragma omp parallel for schedule(dynamic)
+  for (int b = 0; b < draws; ++b) values[b] = mean_at(bootstrap_resample(n, b, seed));
+  const BootstrapInterval ci = percentile_interval(std::move(values));
+  row.ci_low = ci.low;
+  row.ci_high = ci.high;
+  return row;
+}
+
+std::string csv_of(const std::vector<SimilarityRow>& rows) {
+  std::ostringstream o;
+  o.precision(8);
+  o << "layer,measure,model,value,ci_low,ci_high,n_pairs\n";
+  for (const auto& r : rows)
+    o << r.layer << ',' << r.measure << ',' << r.model << ',' << r.value << ',' << r.ci_low << ',' << r.ci_high << ','
+      << r.n_pairs << '\n';
+  return o.str();
+}
+
+std::string fixed2(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return std::isfinite(v) ? buf : "-";
+}
+
+}  // namespace
+
+const SimilarityRow* SimilarityToBp::find_to_bp(const std::string& layer, const std::string& measure,
+                                                const std::string& model) const {
+  for (const auto& r : to_bp)
+    if (r.layer == layer && r.measure == measure && r.model == model) return &r;
+  return nullptr;
+}
+
+const SimilarityRow* SimilarityToBp::ceiling(const std::string& layer, const std::string& measure) const {
+  for (const auto& r : ceilings)
+    if (r.layer == layer && r.measure == measure && r.model == "bp") return &r;
+  return nullptr;
+}
+
+bool SimilarityToBp::differs(const SimilarityRow& row) const {
+  const SimilarityRow* c = ceiling(row.layer, row.measure);
+  return c && row.ci_high < c->ci_low;  // NaN compares false: no claim
+}
+
+SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vector<std::string>& layers,
+                                const std::string& dir, int draws, uint64_t seed) {
+  SimilarityToBp out;
+  out.draws = draws;
+  std::vector<const RunData*> used;
+  for (const auto& r : runs) {
+    const bool has_all = std::all_of(layers.begin(), layers.end(), [&](const std::string& l) {
+      return std::find(r.layers.begin(), r.layers.end(), l) != r.layers.end();
+    });
+    if (has_all) used.push_back(&r);
+  }
+  std::vector<size_t> bp;
+  std::vector<std::string> variants;
+  for (size_t i = 0; i < used.size(); ++i) {
+    if (used[i]->variant() == "bp") bp.push_back(i);
+    if (std::find(variants.begin(), variants.end(), used[i]->variant()) == variants.end())
+      variants.push_back(used[i]->variant());
+  }
+  out.bp_seeds = static_cast<int>(bp.size());
+  if (bp.size() < 2 || layers.empty()) return out;
+  out.layers = layers;
+  out.measures.assign(std::begin(kMeasures), std::end(kMeasures));
+  const int64_t n = load_labels_npy(used.front()->acts().labels()).size();
+  for (const auto& layer : layers) {
+    std::vector<LayerView> views;
+    for (const RunData* r : used) views.push_back(view_of(r->acts().layer(layer), n));
+    for (int m = 0; m < 3; ++m) {
+      for (const auto& variant : variants) {
+        std::vector<std::pair<const LayerView*, const LayerView*>> to_bp, own;
+        for (size_t i = 0; i < used.size(); ++i) {
+          if (used[i]->variant() != variant) continue;
+          // Pairs of different seeds only, as in the ceiling: a rule's seed s starts from bp's seed-s weights.
+          for (size_t j : bp)
+            if (used[j]->seed != used[i]->seed) to_bp.push_back({&views[i], &views[j]});
+          for (size_t j = i + 1; j < used.size(); ++j)
+            if (used[j]->variant() == variant) own.push_back({&views[i], &views[j]});
+        }
+        if (variant != "bp" && !to_bp.empty()) {
+          out.to_bp.push_back(mean_over_pairs(m, to_bp, n, draws, seed));
+          out.to_bp.back().layer = layer, out.to_bp.back().model = variant;
+        }
+        if (!own.empty()) {
+          out.ceilings.push_back(mean_over_pairs(m, own, n, draws, seed));
+          out.ceilings.back().layer = layer, out.ceilings.back().model = variant;
+        }
+      }
+    }
+  }
+  write_text_atomically(dir + "/analysis/noise_ceiling.csv", csv_of(out.ceilings));
+  write_text_atomically(dir + "/analysis/similarity_to_bp.csv", csv_of(out.to_bp));
+  return out;
+}
+
+std::vector<std::string> similarity_sentences(const SimilarityToBp& s, const std::string& measure) {
+  const std::string name = measure == "debiased_cka" ? "debiased CKA" : measure == "linear_cka" ? "biased linear CKA"
+                                                                                                  : "RDM Spearman";
+  std::vector<std::string> out;
+  for (const auto& r : s.to_bp) {
+    if (r.measure != measure) continue;
+    const SimilarityRow* c = s.ceiling(r.layer, r.measure);
+    if (!c) continue;
+    std::string text = r.model + ", " + r.layer + ": " + name + " to bp " + fixed2(r.value) + " [" + fixed2(r.ci_low) +
+                       ", " + fixed2(r.ci_high) + "], ";
+    if (s.differs(r)) {
+      text += "below the bp-seed ceiling " + fixed2(c->value) + " [" + fixed2(c->ci_low) + ", " + fixed2(c->ci_high) +
+              "]: differs.";
+    } else {
+      text += "within reach of the bp-seed ceiling " + fixed2(c->value) + " [" + fixed2(c->ci_low) + ", " +
+              fixed2(c->ci_high) + "]: not shown to differ.";
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+}  // namespace ml
