@@ -18,13 +18,17 @@
 
 namespace {
 
-// metrics.csv without its timing columns (seconds, samples_per_s: the last two).
+// metrics.csv without its timing columns (seconds, samples_per_s: the 6th and 7th).
 std::vector<std::string> metrics_without_timing(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::string> rows;
   for (std::string line; std::getline(in, line);) {
-    for (int drop = 0; drop < 2; ++drop) line = line.substr(0, line.rfind(','));
-    rows.push_back(line);
+    std::istringstream fields(line);
+    std::string kept;
+    int column = 0;
+    for (std::string field; std::getline(fields, field, ','); ++column)
+      if (column != 5 && column != 6) kept += field + ",";
+    rows.push_back(kept);
   }
   return rows;
 }
