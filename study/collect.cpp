@@ -126,6 +126,16 @@ std::map<std::string, double> final_alignment(const RunData& r) {
   return last;
 }
 
+// The last epoch's logged batches per run, layer and metric ("layer/metric" -> values).
+std::map<std::string, std::vector<double>> last_epoch_alignment(const RunData& r) {
+  std::map<std::string, std::vector<double>> values;
+  int last = 0;
+  for (const auto& a : r.alignment) last = std::max(last, a.epoch);
+  for (const auto& a : r.alignment)
+    if (a.epoch == last) values[a.layer + "/" + a.metric].push_back(a.value);
+  return values;
+}
+
 // Layers with an update angle (pc also logs network-wide rows such as its energy).
 std::vector<std::string> alignment_layers(const std::vector<RunData>& runs) {
   std::vector<std::string> layers;
@@ -169,13 +179,14 @@ void learning_curves(HtmlReport& report, const std::vector<RunData>& runs) {
   report.end_row();
 }
 
+// One small panel per run (first seed), a line per layer it has: a dozen rules in one plot hide each other.
 void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
   report.begin_row();
-  for (const auto& layer : alignment_layers(runs)) {
-    LinePlot p{"Update angle to backprop: " + layer, "epoch", "degrees", {}, 400, 270};
-    for (const auto& r : runs) {
-      if (r.rule == "bp" || r.seed != runs.front().seed) continue;
-      PlotSeries s{r.name, {}, {}};
+  for (const auto& r : runs) {
+    if (r.rule == "bp" || r.seed != runs.front().seed) continue;
+    LinePlot p{r.name + ": update angle to bp", "epoch", "degrees", {}, 300, 220};
+    for (const auto& layer : alignment_layers({r})) {
+      PlotSeries s{layer, {}, {}};
       for (const auto& a : r.alignment) {
         if (a.layer != layer || a.metric != "update_angle_deg") continue;
         s.x.push_back(a.epoch - 1 + static_cast<double>(a.batch) / std::max(1, r.batches_per_epoch));
@@ -183,7 +194,7 @@ void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
       }
       p.series.push_back(s);
     }
-    report.svg(svg_line_plot(p));
+    if (!p.series.empty()) report.svg(svg_line_plot(p));
   }
   report.end_row();
 }
@@ -386,17 +397,19 @@ void collect_study(const std::string& dir) {
   report.paragraph(
       "The angle between each rule's weight update and the true backprop gradient on the same batch, per layer "
       "(0: backprop's direction; 90: orthogonal, no descent). The output layer gets the true error under every "
-      "rule. End-of-training values for every metric are in <code>analysis/alignment_final.csv</code>.");
+      "rule. The table gives each metric's mean &plusmn; sd over the last epoch's logged batches; the last batch's "
+      "values for every metric are in <code>analysis/alignment_final.csv</code>.");
   alignment_curves(report, runs);
   {
     std::vector<std::vector<std::string>> arows;
     for (const auto& r : runs) {
       if (r.rule == "bp" || r.seed != runs.front().seed) continue;
-      const auto last = final_alignment(r);
-      for (const auto& layer : alignment_layers(runs)) {
+      const auto last = last_epoch_alignment(r);
+      for (const auto& layer : alignment_layers({r})) {  // the run's own layers only
         auto get = [&](const std::string& m) {
           auto it = last.find(layer + "/" + m);
-          return it == last.end() ? std::string("-") : fixed(it->second, m == "feedback_norm_ratio" ? 2 : 1);
+          if (it == last.end()) return std::string("-");
+          return plus_minus(mean_interval(it->second), 1, m == "feedback_norm_ratio" ? 2 : 1);
         };
         arows.push_back({r.name, layer, get("update_angle_deg"), get("delta_angle_deg"), get("feedback_angle_deg"),
                          get("feedback_norm_ratio")});

@@ -14,7 +14,7 @@ namespace {
 std::string cell(const SimilarityRow* r) {
   if (!r || !std::isfinite(r->value)) return "-";
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%.2f [%.2f, %.2f]", r->value, r->ci_low, r->ci_high);
+  std::snprintf(buf, sizeof buf, "%.3f [%.3f, %.3f]", r->value, r->ci_low, r->ci_high);
   return buf;
 }
 

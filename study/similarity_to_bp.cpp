@@ -92,7 +92,7 @@ std::string csv_of(const std::vector<SimilarityRow>& rows) {
 
 std::string fixed2(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
+  std::snprintf(buf, sizeof buf, "%.3f", v);
   return std::isfinite(v) ? buf : "-";
 }
 
