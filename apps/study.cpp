@@ -22,6 +22,7 @@
 #include "engine/device.h"
 #include "study/collect.h"
 #include "study/plan.h"
+#include "study/tuning.h"
 
 namespace {
 
@@ -87,11 +88,36 @@ int run_jobs(const std::vector<ml::StudyJob>& jobs) {
   return static_cast<int>(failed);
 }
 
+// ml-study --tune: the grid's runs (or, with --plan, their commands), then tuning.csv and tuned.json.
+int tune(const ml::StudyConfig& c, const std::string& plan_file) {
+  const auto jobs = ml::plan_tuning(c);
+  std::error_code ec;
+  std::filesystem::create_directories(c.out, ec);
+  if (ec) throw std::runtime_error("--out '" + c.out + "': cannot create directory: " + ec.message());
+  if (!plan_file.empty()) {
+    ml::write_text_atomically(plan_file, ml::plan_text(jobs));
+    std::fprintf(stderr, "ml-study: %zu tuning jobs written to %s; then ml-study --tune with the same flags collects "
+                 "them\n", jobs.size(), plan_file.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "ml-study: tuning %zu rules, %zu grid points (%d epochs on %s training images, %d held out "
+               "for validation) -> %s\n", c.rules.size(), jobs.size(), c.tune_epochs,
+               c.tune_limit > 0 ? std::to_string(c.tune_limit).c_str() : "all", c.val, c.out.c_str());
+  const int failed = run_jobs(jobs);
+  const auto picks = ml::collect_tuning(c, jobs);
+  for (const auto& [rule, s] : picks)
+    std::fprintf(stderr, "ml-study: %s: --lr %s --lr-schedule %s\n", rule.c_str(), s.lr.c_str(), s.lr_schedule.c_str());
+  std::fprintf(stderr, "ml-study: %s/tuning.csv, %s/tuned.json; train with them: ml-study --settings %s/tuned.json\n",
+               c.out.c_str(), c.out.c_str(), c.out.c_str());
+  if (failed) std::fprintf(stderr, "ml-study: %d grid point(s) failed (diverged ones count: see their train.log)\n", failed);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ml::StudyConfig c;
-  std::string rules, embeddings, plan_file, collect_dir;
+  std::string rules, embeddings, plan_file, collect_dir, settings_file;
   cxxopts::Options options(
       "ml-study",
       "The main job: train the seed LeNet with every learning rule on one data set (same seed and data order),\n"
@@ -127,6 +153,15 @@ int main(int argc, char** argv) {
        cxxopts::value(c.val)->default_value("-1"))
     ("device", "cpu, cuda or auto", cxxopts::value(c.device)->default_value(c.device))
     ("out", "study directory", cxxopts::value(c.out)->default_value(c.out))
+    ("tune", "instead of the study: per rule, the learning rate (its default x 0.1, 0.3, 1, 3, 10) x schedule "
+             "(constant, cosine) grid with the same short budget for every rule, picked by validation accuracy; "
+             "writes OUT/tuning.csv and OUT/tuned.json (with --plan: the grid's commands)")
+    ("tune-epochs", "--tune: epochs per grid point (default: quick 1, full 3)",
+       cxxopts::value(c.tune_epochs)->default_value("0"))
+    ("tune-limit", "--tune: training images per grid point (default: quick 5000, full all; 0: all)",
+       cxxopts::value(c.tune_limit)->default_value("-1"))
+    ("settings", "train each rule with the learning rate and schedule in this tuned.json (ml-study --tune); "
+                 "rules it does not name keep their defaults", cxxopts::value(settings_file))
     ("plan", "write the run commands to this file, one per line, and stop", cxxopts::value(plan_file))
     ("collect", "build the analyses and the report from the finished runs in this study directory",
        cxxopts::value(collect_dir))
@@ -145,7 +180,9 @@ int main(int argc, char** argv) {
     if (!c.human.empty() && !std::filesystem::is_regular_file(c.human))
       throw std::invalid_argument("--human '" + c.human + "': no such file");
     c.bin_dir = own_directory(argv[0]);
+    if (!settings_file.empty()) c.settings = ml::read_settings(settings_file);
     c = ml::resolve_study(c, ml::parse_device(c.device) == ml::Device::CUDA);
+    if (args->count("tune")) return tune(c, plan_file);
     const auto jobs = ml::plan_study(c);
     std::error_code ec;
     std::filesystem::create_directories(c.out, ec);

@@ -35,12 +35,20 @@ std::string fnv1a_hex(const std::string& s) {
 // and weight mirror at 0.003 climbed to 1e6-1e30 and trained on for hours); it stops and counts as diverged.
 const char* const kStudyMaxLoss = "100";
 
-std::string rule_flags(const std::string& rule, bool quick) {
+std::string rule_flags(const std::string& rule, bool quick, const RuleSettings* settings) {
   // Each rule's own settings (rules/registry.h: its file says why): the optimizer's, then its own flags for the
   // seed LeNet, the architecture (bptt trains the PCN), and what the quick preset makes cheaper.
   const RuleSpec& spec = rule_spec(rule);
+  std::vector<std::pair<std::string, std::string>> optimizer = spec.training_defaults;
+  auto set = [&](const std::string& flag, const std::string& value) {
+    if (value.empty()) return;
+    for (auto& [f, v] : optimizer)
+      if (f == flag) return void(v = value);
+    optimizer.emplace_back(flag, value);
+  };
+  if (settings) set("lr", settings->lr), set("lr-schedule", settings->lr_schedule);
   std::string flags;
-  for (const auto& [flag, value] : spec.training_defaults) flags += (flags.empty() ? "--" : " --") + flag + " " + value;
+  for (const auto& [flag, value] : optimizer) flags += (flags.empty() ? "--" : " --") + flag + " " + value;
   if (!spec.study_flags.empty()) flags += " " + spec.study_flags;
   flags += " --arch " + spec.study_arch;
   if (quick && !spec.quick_flags.empty()) flags += " " + spec.quick_flags;
@@ -69,6 +77,15 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
   if (c.val < 0) c.val = quick && c.limit > 0 ? std::max(c.limit / 10, 100) : 5000;
   if (c.val < 1) throw std::invalid_argument("--val " + std::to_string(c.val) + ": the study always holds out a "
                                              "validation split (at least 1 image per class)");
+  if (c.tune_epochs == 0) c.tune_epochs = quick ? 1 : 3;
+  if (c.tune_limit < 0) c.tune_limit = quick ? 5000 : 0;
+  if (c.tune_epochs < 1)
+    throw std::invalid_argument("--tune-epochs " + std::to_string(c.tune_epochs) + ": must be >= 1");
+  for (const auto& [rule, s] : c.settings) {
+    const std::vector<std::string> known = rule_names();
+    if (std::find(known.begin(), known.end(), rule) == known.end())
+      throw std::invalid_argument("--settings: unknown rule '" + rule + "'");
+  }
   if (c.epochs < 1) throw std::invalid_argument("--epochs " + std::to_string(c.epochs) + ": must be >= 1");
   if (c.probe < 10) throw std::invalid_argument("--probe " + std::to_string(c.probe) + ": must be >= 10");
   if (c.seeds < 1) throw std::invalid_argument("--seeds " + std::to_string(c.seeds) + ": must be >= 1");
@@ -102,10 +119,39 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
   return c;
 }
 
+void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int epochs, int limit, bool record) {
+  const std::string bin = c.bin_dir.empty() ? std::string() : c.bin_dir + "/";
+  const int align_every = std::max(1, limit > 0 ? limit / 64 / 10 : 938 / 5);  // ~10 points per epoch (quick)
+  const std::string d = quote(j.dir);
+  std::string train = quote(bin + "ml-train") + " --rule " + j.rule + " " + flags +
+                      (j.conv1.empty() ? "" : " --conv1 " + j.conv1 + " --freeze-conv1") +
+                      " --optimizer sgd --momentum 0.9 --batch 64 --data " + c.data +
+                      (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) +
+                      " --epochs " + std::to_string(epochs) + " --limit " + std::to_string(limit) +
+                      " --val " + std::to_string(c.val) +
+                      " --seed " + std::to_string(j.seed) + " --align-every " + std::to_string(align_every) +
+                      " --device " + c.device + " --max-loss " + kStudyMaxLoss + " --no-progress --out " + d;
+  // Recorded at its val-selected epoch (model_best); a run that diverged keeps its best good epoch
+  // and still gets recorded.
+  const RunDir run(j.dir);
+  std::string rec = quote(bin + "ml-record") + " " + quote(run.model_best()) +
+                    (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " +
+                    std::to_string(c.probe) + " --layers stages --probs --seed 1 --device " + c.device +
+                    " --out " + quote(run.acts().dir());
+  // A run stopped part-way (Ctrl-C, a job scheduler's time limit) left its training state: it
+  // continues from there, bit for bit. ml-train refuses a state written with other settings, and
+  // then the run starts again from scratch.
+  const std::string state = quote(run.train_state()), log = quote(run.train_log());
+  const std::string resume = quote(bin + "ml-train") + " --resume " + d + " --no-progress >> " + log + " 2>&1";
+  std::string work = "mkdir -p " + d + " && { { test -f " + state + " && " + resume + "; } || " + train + " > " +
+                     log + " 2>&1; test -f " + quote(run.model_best()) + "; }";
+  if (record) work += " && " + rec + " > " + quote(run.record_log()) + " 2>&1";
+  j.key = fnv1a_hex(work);
+  j.command = work + " && echo " + j.key + " > " + quote(run.done());
+}
+
 std::vector<StudyJob> plan_study(const StudyConfig& c) {
   std::vector<StudyJob> jobs;
-  const std::string bin = c.bin_dir.empty() ? std::string() : c.bin_dir + "/";
-  const int align_every = std::max(1, c.limit > 0 ? c.limit / 64 / 10 : 938 / 5);  // ~10 points per epoch (quick)
   struct Variant {
     std::string rule, conv1;
   };
@@ -124,32 +170,9 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
       const std::string base = v.conv1.empty() ? v.rule : v.rule + "-conv1-" + v.conv1;
       j.name = s == 1 ? base : base + "-s" + std::to_string(s);
       j.dir = (std::filesystem::path(c.out) / "runs" / j.name).string();
-      const std::string d = quote(j.dir);
-      std::string train = quote(bin + "ml-train") + " --rule " + v.rule + " " + rule_flags(v.rule, c.preset == "quick") +
-                          (v.conv1.empty() ? "" : " --conv1 " + v.conv1 + " --freeze-conv1") +
-                          " --optimizer sgd --momentum 0.9 --batch 64 --data " + c.data +
-                          (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) +
-                          " --epochs " + std::to_string(c.epochs) + " --limit " + std::to_string(c.limit) +
-                          " --val " + std::to_string(c.val) +
-                          " --seed " + std::to_string(s) + " --align-every " + std::to_string(align_every) +
-                          " --device " + c.device + " --max-loss " + kStudyMaxLoss + " --no-progress --out " + d;
-      // Recorded at its val-selected epoch (model_best); a run that diverged keeps its best good epoch
-      // and still gets recorded.
-      const RunDir run(j.dir);
-      std::string rec = quote(bin + "ml-record") + " " + quote(run.model_best()) +
-                        (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " +
-                        std::to_string(c.probe) + " --layers stages --probs --seed 1 --device " + c.device +
-                        " --out " + quote(run.acts().dir());
-      // A run stopped part-way (Ctrl-C, a job scheduler's time limit) left its training state: it
-      // continues from there, bit for bit. ml-train refuses a state written with other settings, and
-      // then the run starts again from scratch.
-      const std::string state = quote(run.train_state()), log = quote(run.train_log());
-      const std::string resume = quote(bin + "ml-train") + " --resume " + d + " --no-progress >> " + log + " 2>&1";
-      const std::string work = "mkdir -p " + d + " && { { test -f " + state + " && " + resume + "; } || " + train +
-                               " > " + log + " 2>&1; test -f " + quote(run.model_best()) + "; } && " +
-                               rec + " > " + quote(run.record_log()) + " 2>&1";
-      j.key = fnv1a_hex(work);
-      j.command = work + " && echo " + j.key + " > " + quote(run.done());
+      const auto tuned = c.settings.find(v.rule);
+      finish_job(c, j, rule_flags(v.rule, c.preset == "quick", tuned == c.settings.end() ? nullptr : &tuned->second),
+                 c.epochs, c.limit, true);
       jobs.push_back(j);
     }
   }

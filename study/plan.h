@@ -5,11 +5,18 @@
 // parallel, then --collect).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <utility>
 #include <string>
 #include <vector>
 
 namespace ml {
+
+// A rule's learning rate and schedule as tuning chose them (ml-study --tune writes them to tuned.json,
+// --settings reads them back); empty: the rule's default.
+struct RuleSettings {
+  std::string lr, lr_schedule;
+};
 
 struct StudyConfig {
   std::string preset = "auto";   // quick | full | auto (full with a GPU, quick without)
@@ -29,6 +36,9 @@ struct StudyConfig {
   std::string out = "results/study";  // outside the sources; .gitignore has results/
   std::string human;     // soft labels .npy for the human comparison (optional)
   std::string bin_dir;  // where ml-train and ml-record are (default: next to ml-study)
+  std::map<std::string, RuleSettings> settings;  // --settings tuned.json: per rule (bp's also for the embeddings)
+  int tune_epochs = 0;  // --tune: each grid point's budget; 0: the preset's (quick 1, full 3)
+  int tune_limit = -1;  // --tune: training images per grid point; -1: the preset's (quick 5000, full all)
 };
 
 // The preset's numbers filled in; throws std::invalid_argument naming the flag
@@ -38,7 +48,8 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu);
 // The architecture, learning rate and rule flags each rule trains with in a
 // study (the settings docs/RESULTS.md reports; each rule declares its own in
 // rules/), on top of the shared SGD settings.
-std::string rule_flags(const std::string& rule, bool quick);
+// settings, when given, replace the rule's default learning rate and schedule.
+std::string rule_flags(const std::string& rule, bool quick, const RuleSettings* settings = nullptr);
 // The quick preset's cheaper settings per rule (rule, ml-train flags), in rule order.
 std::vector<std::pair<std::string, std::string>> quick_rule_settings();
 
@@ -50,9 +61,14 @@ struct StudyJob {
   std::string dir;      // <out>/runs/<name>
   std::string command;  // one POSIX shell line: train, record, then mark done
   std::string key;      // hash of what the job does; <dir>/done holds it when finished
+  RuleSettings settings;  // a tuning job's grid point (study/tuning.h)
 };
 
 std::vector<StudyJob> plan_study(const StudyConfig& c);
+
+// One study run's shell line: train (or resume) with `flags` (rule_flags), then, with record, record the
+// val-selected model on the probe images, then mark the job done. Fills job.command and job.key.
+void finish_job(const StudyConfig& c, StudyJob& job, const std::string& flags, int epochs, int limit, bool record);
 
 // True when the job's directory holds a finished run of exactly this job.
 bool job_done(const StudyJob& job);

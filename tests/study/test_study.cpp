@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <cctype>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -303,4 +304,45 @@ TEST_CASE("ml-study: --plan writes runnable lines; bad input gives one line", "[
     CHECK(std::count(e.begin(), e.end(), '\n') == 1);
   }
   CHECK(run_study("--help", dir.path).first == 0);
+}
+
+TEST_CASE("ml-study --tune: the same grid for every rule, picked by val_acc; --settings trains with the pick",
+          "[study][tune]") {
+  TempDir dir("study-tune");
+  const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 300, 50, 28);
+  const fs::path out = dir.path / "t";
+  const std::string base = "--data mnist --data-dir " + data + " --rules bp,fa --embeddings none --val 30 --device cpu";
+  auto [code, err] = run_study(base + " --tune --tune-limit 0 --out " + out.string(), dir.path);
+  INFO(err);
+  REQUIRE(code == 0);
+  const auto rows = csv(out / "tuning.csv");
+  REQUIRE(rows.size() == 1 + 2 * 5 * 2);  // 2 rules x 5 learning rates x 2 schedules
+  CHECK(rows[0] == std::vector<std::string>{"rule", "lr", "lr_schedule", "epochs_done", "epochs_planned", "diverged",
+                                            "selected_epoch", "val_acc", "test_acc"});
+  std::map<std::string, std::pair<double, std::string>> best;  // rule -> (val_acc, lr/schedule), first of a tie
+  std::map<std::string, std::set<std::string>> lrs;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    lrs[rows[i][0]].insert(rows[i][1]);
+    const double v = std::stod(rows[i][7]);
+    if (!best.count(rows[i][0]) || v > best[rows[i][0]].first) best[rows[i][0]] = {v, rows[i][1] + "/" + rows[i][2]};
+  }
+  CHECK(lrs["bp"] == std::set<std::string>{"0.001", "0.003", "0.01", "0.03", "0.1"});
+  CHECK(lrs["fa"].size() == 5);
+  const auto tuned = nlohmann::json::parse(slurp(out / "tuned.json"));
+  for (const char* rule : {"bp", "fa"}) {
+    INFO(rule);
+    CHECK(tuned[rule]["lr"].get<std::string>() + "/" + tuned[rule]["lr_schedule"].get<std::string>() == best[rule].second);
+  }
+  const fs::path plan = dir.path / "jobs.txt";
+  REQUIRE(run_study(base + " --settings " + (out / "tuned.json").string() + " --out " + (dir.path / "s").string() +
+                        " --plan " + plan.string(), dir.path).first == 0);
+  CHECK_THAT(slurp(plan), Contains("--rule fa --lr " + tuned["fa"]["lr"].get<std::string>() + " --lr-schedule " +
+                                   tuned["fa"]["lr_schedule"].get<std::string>()));
+
+  std::ofstream(dir.path / "bad.json") << "{\"bp\": {\"lr\": \"0.01; rm -rf /\"}}";
+  auto [bad_code, bad_err] = run_study(base + " --settings " + (dir.path / "bad.json").string() + " --out " +
+                                           (dir.path / "x").string(), dir.path);
+  CHECK(bad_code == 1);
+  CHECK_THAT(bad_err, Contains("not a positive number"));
+  CHECK(std::count(bad_err.begin(), bad_err.end(), '\n') == 1);
 }
