@@ -8,75 +8,22 @@
 #include <stdexcept>
 
 #include "analysis/bootstrap.h"
-#include "analysis/cka_bootstrap.h"
-#include "analysis/gram.h"
 #include "analysis/matrix_io.h"
-#include "analysis/rdm.h"
-#include "analysis/rdm_bootstrap.h"
 #include "base/atomic_file.h"
+#include "study/layer_measures.h"
 
 namespace ml {
 namespace {
 
-using Matrix = Eigen::MatrixXd;
-
-// One run's layer as every measure reads it: the centred Gram (CKA) and the correlation-distance RDM (RSA;
-// empty when an image's activations are constant).
-struct LayerView {
-  Matrix gram;
-  Matrix rdm;
-};
-
-LayerView view_of(const std::string& path, int64_t n) {
-  const Matrix x = load_matrix_npy(path);
-  if (x.rows() != n)
-    throw std::runtime_error(path + ": " + std::to_string(x.rows()) + " rows, the other runs have " + std::to_string(n));
-  LayerView v;
-  const Matrix k = row_gram(x);
-  try {
-    v.rdm = correlation_rdm_from_gram(k, x.rowwise().mean(), x.cols());
-  } catch (const std::invalid_argument&) {
-  }
-  // H K H: the same CKA as K, without the cancellation a large mean activation would cause.
-  const Eigen::VectorXd row_mean = k.rowwise().mean();
-  const double all_mean = row_mean.mean();
-  v.gram = k;
-  v.gram.colwise() -= row_mean;
-  v.gram.rowwise() -= row_mean.transpose();
-  v.gram.array() += all_mean;
-  return v;
-}
-
-const char* const kMeasures[] = {"debiased_cka", "linear_cka", "rdm_spearman"};
-
-double measure(int m, const LayerView& a, const LayerView& b, const std::vector<int64_t>& idx) {
-  if (m == 2) {
-    if (a.rdm.size() == 0 || b.rdm.size() == 0) return NAN;
-    return resampled_rdm_comparison(a.rdm, b.rdm, RdmComparison::spearman, idx);
-  }
-  return resampled_gram_cka(a.gram, b.gram, idx, m == 0);
-}
-
-// The mean of the measure over the pairs, on all images and on each resample.
-SimilarityRow mean_over_pairs(int m, const std::vector<std::pair<const LayerView*, const LayerView*>>& pairs,
-                              int64_t n, int draws, uint64_t seed) {
+SimilarityRow row_of(int m, const std::vector<std::pair<const LayerView*, const LayerView*>>& pairs, int64_t n,
+                     int draws, uint64_t seed) {
+  const PairsMean p = mean_over_pairs(m, pairs, n, draws, seed);
   SimilarityRow row;
-  row.measure = kMeasures[m];
+  row.measure = kLayerMeasures[m];
   row.n_pairs = static_cast<int>(pairs.size());
-  auto mean_at = [&](const std::vector<int64_t>& idx) {
-    double sum = 0;
-    for (const auto& [a, b] : pairs) sum += measure(m, *a, *b, idx);
-    return sum / static_cast<double>(pairs.size());
-  };
-  std::vector<int64_t> all(n);
-  std::iota(all.begin(), all.end(), 0);
-  row.value = mean_at(all);
-  std::vector<double> values(draws);
-#pragma omp parallel for schedule(dynamic)
-  for (int b = 0; b < draws; ++b) values[b] = mean_at(bootstrap_resample(n, b, seed));
-  const BootstrapInterval ci = percentile_interval(std::move(values));
-  row.ci_low = ci.low;
-  row.ci_high = ci.high;
+  row.value = p.value;
+  row.ci_low = p.ci.low;
+  row.ci_high = p.ci.high;
   return row;
 }
 
@@ -137,12 +84,12 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
   out.bp_seeds = static_cast<int>(bp.size());
   if (bp.size() < 2 || layers.empty()) return out;
   out.layers = layers;
-  out.measures.assign(std::begin(kMeasures), std::end(kMeasures));
+  out.measures.assign(std::begin(kLayerMeasures), std::end(kLayerMeasures));
   const int64_t n = load_labels_npy(used.front()->acts().labels()).size();
   for (const auto& layer : layers) {
     std::vector<LayerView> views;
-    for (const RunData* r : used) views.push_back(view_of(r->acts().layer(layer), n));
-    for (int m = 0; m < 3; ++m) {
+    for (const RunData* r : used) views.push_back(layer_view(r->acts().layer(layer), n));
+    for (int m = 0; m < kLayerMeasureCount; ++m) {
       for (const auto& variant : variants) {
         std::vector<std::pair<const LayerView*, const LayerView*>> to_bp, own;
         for (size_t i = 0; i < used.size(); ++i) {
@@ -154,11 +101,11 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
             if (used[j]->variant() == variant) own.push_back({&views[i], &views[j]});
         }
         if (variant != "bp" && !to_bp.empty()) {
-          out.to_bp.push_back(mean_over_pairs(m, to_bp, n, draws, seed));
+          out.to_bp.push_back(row_of(m, to_bp, n, draws, seed));
           out.to_bp.back().layer = layer, out.to_bp.back().model = variant;
         }
         if (!own.empty()) {
-          out.ceilings.push_back(mean_over_pairs(m, own, n, draws, seed));
+          out.ceilings.push_back(row_of(m, own, n, draws, seed));
           out.ceilings.back().layer = layer, out.ceilings.back().model = variant;
         }
       }

@@ -53,6 +53,8 @@ class RunDir {
   std::string record_log() const { return file("record.log"); }  // ml-study: ml-record's output
   std::string done() const { return file("done"); }              // ml-study: the finished job's key
   ActsDir acts() const { return ActsDir(file(ActsDir::kFolderName)); }
+  // ml-study: the recording of snapshot `label` (bp at matched accuracy).
+  ActsDir snapshot_acts(const std::string& label) const { return ActsDir(file("snapshot_acts/epoch-" + label)); }
 
   // Creates the folder (and its parents). Throws std::runtime_error("--out 'DIR': cannot create directory: ...").
   void create() const;

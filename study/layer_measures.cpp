@@ -1,0 +1,62 @@
+#include "study/layer_measures.h"
+
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "analysis/cka_bootstrap.h"
+#include "analysis/gram.h"
+#include "analysis/matrix_io.h"
+#include "analysis/rdm.h"
+#include "analysis/rdm_bootstrap.h"
+
+namespace ml {
+
+LayerView layer_view(const std::string& path, int64_t n) {
+  const Eigen::MatrixXd x = load_matrix_npy(path);
+  if (x.rows() != n)
+    throw std::runtime_error(path + ": " + std::to_string(x.rows()) + " rows, the other runs have " + std::to_string(n));
+  LayerView v;
+  const Eigen::MatrixXd k = row_gram(x);
+  try {
+    v.rdm = correlation_rdm_from_gram(k, x.rowwise().mean(), x.cols());
+  } catch (const std::invalid_argument&) {
+  }
+  // H K H: the same CKA as K, without the cancellation a large mean activation would cause.
+  const Eigen::VectorXd row_mean = k.rowwise().mean();
+  const double all_mean = row_mean.mean();
+  v.gram = k;
+  v.gram.colwise() -= row_mean;
+  v.gram.rowwise() -= row_mean.transpose();
+  v.gram.array() += all_mean;
+  return v;
+}
+
+double layer_measure(int m, const LayerView& a, const LayerView& b, const std::vector<int64_t>& idx) {
+  if (m == 2) {
+    if (a.rdm.size() == 0 || b.rdm.size() == 0) return NAN;
+    return resampled_rdm_comparison(a.rdm, b.rdm, RdmComparison::spearman, idx);
+  }
+  return resampled_gram_cka(a.gram, b.gram, idx, m == 0);
+}
+
+PairsMean mean_over_pairs(int m, const std::vector<std::pair<const LayerView*, const LayerView*>>& pairs, int64_t n,
+                          int draws, uint64_t seed) {
+  auto mean_at = [&](const std::vector<int64_t>& idx) {
+    double sum = 0;
+    for (const auto& [a, b] : pairs) sum += layer_measure(m, *a, *b, idx);
+    return sum / static_cast<double>(pairs.size());
+  };
+  std::vector<int64_t> all(n);
+  std::iota(all.begin(), all.end(), 0);
+  PairsMean out;
+  out.value = mean_at(all);
+  std::vector<double> values(draws);
+#pragma omp parallel for schedule(dynamic)
+  for (int b = 0; b < draws; ++b) values[b] = mean_at(bootstrap_resample(n, b, seed));
+  out.ci = percentile_interval(std::move(values));
+  out.ci.draws = draws;
+  return out;
+}
+
+}  // namespace ml

@@ -1,0 +1,41 @@
+// A recorded layer as the study's comparisons read it (the centred N x N Gram
+// for CKA, the correlation-distance RDM for RSA), and the three measures
+// between two such layers on any resample of the probe images (the identity
+// order: all images once).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "analysis/bootstrap.h"
+
+namespace ml {
+
+struct LayerView {
+  Eigen::MatrixXd gram;  // H X X^T H
+  Eigen::MatrixXd rdm;   // empty when an image's activations are constant
+};
+
+// Reads path (N x features .npy); throws std::runtime_error naming it when it has not n rows.
+LayerView layer_view(const std::string& path, int64_t n);
+
+// debiased linear CKA (the study's CKA), biased linear CKA, Spearman of the RDMs (NaN without RDMs).
+inline const char* const kLayerMeasures[] = {"debiased_cka", "linear_cka", "rdm_spearman"};
+inline constexpr int kLayerMeasureCount = 3;
+
+// Measure m (an index into kLayerMeasures) between a and b on the images idx (with repeats: a resample).
+double layer_measure(int m, const LayerView& a, const LayerView& b, const std::vector<int64_t>& idx);
+
+// The mean of measure m over the pairs, on all n images and its percentile interval over `draws` resamples
+// (bootstrap_resample(n, b, seed): the same images for every pair in a draw).
+struct PairsMean {
+  double value = 0;
+  BootstrapInterval ci;
+};
+PairsMean mean_over_pairs(int m, const std::vector<std::pair<const LayerView*, const LayerView*>>& pairs, int64_t n,
+                          int draws, uint64_t seed);
+
+}  // namespace ml
