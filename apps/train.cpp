@@ -125,7 +125,8 @@ Parsed parse(const std::vector<std::string>& arguments) {
                  "holds out the same ones",
        cxxopts::value(c.val_seed)->default_value(std::to_string(ml::kDefaultValSeed)))
     ("snapshots", "also save the model at these epochs, fractions allowed (e.g. 0.1,0.25,0.5,1,2), with that "
-                  "moment's val accuracy: snapshots/epoch-<E>.safetensors and snapshots.csv",
+                  "moment's val accuracy: snapshots/epoch-<E>.safetensors and snapshots.csv (a point on the same batch as the "
+                  "one before is skipped)",
        cxxopts::value(snapshots), "LIST")
     ("optimizer", "sgd or adam", cxxopts::value(c.optimizer.name)->default_value("sgd"))
     ("lr", "learning rate (" + defaults_by_rule("lr") + ")",

@@ -425,7 +425,9 @@ void collect_study(const std::string& dir) {
     if (l != "input") compared_layers.push_back(l);
   const SimilarityToBp similarity =
       similarity_to_bp(runs, compared_layers, dir, preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws);
-  render_similarity_to_bp(report, similarity);
+  const MatchedAccuracy matched =
+      matched_accuracy(runs, compared_layers, dir, preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws);
+  render_similarity_to_bp(report, similarity, matched);
   render_representations(report, rep);
   std::optional<HumanResults> human;
   if (!study.human.empty()) human = compare_runs_with_humans(runs, study.human, dir);

@@ -77,6 +77,13 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
   if (c.val < 0) c.val = quick && c.limit > 0 ? std::max(c.limit / 10, 100) : 5000;
   if (c.val < 1) throw std::invalid_argument("--val " + std::to_string(c.val) + ": the study always holds out a "
                                              "validation split (at least 1 image per class)");
+  c.bp_snapshots.clear();
+  for (double e : {0.05, 0.1, 0.2, 0.35, 0.5, 0.75}) {
+    char label[32];
+    std::snprintf(label, sizeof label, "%g", e);
+    c.bp_snapshots.push_back(label);
+  }
+  for (int e = 1; e <= c.epochs; ++e) c.bp_snapshots.push_back(std::to_string(e));
   if (c.tune_epochs == 0) c.tune_epochs = quick ? 1 : 3;
   if (c.tune_limit < 0) c.tune_limit = quick ? 5000 : 0;
   if (c.tune_epochs < 1)
@@ -119,7 +126,8 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
   return c;
 }
 
-void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int epochs, int limit, bool record) {
+void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int epochs, int limit, bool record,
+                const std::vector<std::string>& snapshots) {
   const std::string bin = c.bin_dir.empty() ? std::string() : c.bin_dir + "/";
   const int align_every = std::max(1, limit > 0 ? limit / 64 / 10 : 938 / 5);  // ~10 points per epoch (quick)
   const std::string d = quote(j.dir);
@@ -131,13 +139,24 @@ void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int
                       " --val " + std::to_string(c.val) +
                       " --seed " + std::to_string(j.seed) + " --align-every " + std::to_string(align_every) +
                       " --device " + c.device + " --max-loss " + kStudyMaxLoss + " --no-progress --out " + d;
+  if (!snapshots.empty()) {
+    std::string list;
+    for (const auto& s : snapshots) list += (list.empty() ? "" : ",") + s;
+    train += " --snapshots " + list;
+  }
   // Recorded at its val-selected epoch (model_best); a run that diverged keeps its best good epoch
   // and still gets recorded.
   const RunDir run(j.dir);
-  std::string rec = quote(bin + "ml-record") + " " + quote(run.model_best()) +
-                    (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " +
-                    std::to_string(c.probe) + " --layers stages --probs --seed 1 --device " + c.device +
-                    " --out " + quote(run.acts().dir());
+  auto record_command = [&](const std::string& model, const std::string& out) {
+    return quote(bin + "ml-record") + " " + quote(model) +
+           (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " + std::to_string(c.probe) +
+           " --layers stages --probs --seed 1 --device " + c.device + " --out " + quote(out);
+  };
+  std::string rec = record_command(run.model_best(), run.acts().dir());
+  for (const auto& s : snapshots) {  // a run that diverged early has fewer
+    rec += " && { test ! -f " + quote(run.snapshot(s)) + " || " + record_command(run.snapshot(s), run.snapshot_acts(s).dir()) +
+           "; }";
+  }
   // A run stopped part-way (Ctrl-C, a job scheduler's time limit) left its training state: it
   // continues from there, bit for bit. ml-train refuses a state written with other settings, and
   // then the run starts again from scratch.
@@ -145,7 +164,7 @@ void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int
   const std::string resume = quote(bin + "ml-train") + " --resume " + d + " --no-progress >> " + log + " 2>&1";
   std::string work = "mkdir -p " + d + " && { { test -f " + state + " && " + resume + "; } || " + train + " > " +
                      log + " 2>&1; test -f " + quote(run.model_best()) + "; }";
-  if (record) work += " && " + rec + " > " + quote(run.record_log()) + " 2>&1";
+  if (record) work += " && { " + rec + "; } > " + quote(run.record_log()) + " 2>&1";
   j.key = fnv1a_hex(work);
   j.command = work + " && echo " + j.key + " > " + quote(run.done());
 }
@@ -171,8 +190,9 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
       j.name = s == 1 ? base : base + "-s" + std::to_string(s);
       j.dir = (std::filesystem::path(c.out) / "runs" / j.name).string();
       const auto tuned = c.settings.find(v.rule);
+      const bool matched_reference = bp_reference && j.seed == kMatchedAccuracyBpSeed;
       finish_job(c, j, rule_flags(v.rule, c.preset == "quick", tuned == c.settings.end() ? nullptr : &tuned->second),
-                 c.epochs, c.limit, true);
+                 c.epochs, c.limit, true, matched_reference ? c.bp_snapshots : std::vector<std::string>{});
       jobs.push_back(j);
     }
   }

@@ -38,6 +38,9 @@ struct StudyConfig {
   std::string bin_dir;  // where ml-train and ml-record are (default: next to ml-study)
   std::map<std::string, RuleSettings> settings;  // --settings tuned.json: per rule (bp's also for the embeddings)
   int tune_epochs = 0;  // --tune: each grid point's budget; 0: the preset's (quick 1, full 3)
+  // bp's seed-2 run saves and records snapshots at these epochs: "bp at matched accuracy" for every rule
+  // (seed 2: a rule's seed-1 run shares its initial weights with bp's seed 1, and an early snapshot is near them).
+  std::vector<std::string> bp_snapshots;  // filled by resolve_study: 0.05 .. 0.75, then every epoch
   int tune_limit = -1;  // --tune: training images per grid point; -1: the preset's (quick 5000, full all)
 };
 
@@ -68,7 +71,12 @@ std::vector<StudyJob> plan_study(const StudyConfig& c);
 
 // One study run's shell line: train (or resume) with `flags` (rule_flags), then, with record, record the
 // val-selected model on the probe images, then mark the job done. Fills job.command and job.key.
-void finish_job(const StudyConfig& c, StudyJob& job, const std::string& flags, int epochs, int limit, bool record);
+// snapshots: epochs where the run also saves and records its model (RunDir::snapshot, snapshot_acts).
+void finish_job(const StudyConfig& c, StudyJob& job, const std::string& flags, int epochs, int limit, bool record,
+                const std::vector<std::string>& snapshots = {});
+
+// The bp run whose snapshots stand for "bp at matched accuracy".
+inline constexpr uint64_t kMatchedAccuracyBpSeed = 2;
 
 // True when the job's directory holds a finished run of exactly this job.
 bool job_done(const StudyJob& job);

@@ -26,7 +26,7 @@ const char* measure_title(const std::string& m) {
 
 }  // namespace
 
-void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s) {
+void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const MatchedAccuracy& matched) {
   report.heading("Different from backprop? Similarity to bp against the bp-seed ceiling");
   if (s.layers.empty()) {
     report.paragraph("Needs at least 2 bp runs (seeds) with the same recorded layers: " +
@@ -62,9 +62,45 @@ void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s) {
     }
     report.table(header, rows);
   }
+  if (!matched.bp_run.empty()) {
+    report.heading("At matched accuracy: debiased CKA to bp's snapshot of the closest validation accuracy", 3);
+    report.paragraph("Each run (seed 1) against the snapshot of " + html_escape(matched.bp_run) +
+                     " whose validation accuracy is closest to the run's: a rule that has merely learned less looks "
+                     "like early bp here, one that learned different features does not. Intervals: " +
+                     std::to_string(matched.draws) + " bootstrap resamples of the probe images.");
+    std::vector<std::string> header{"run", "bp snapshot (epoch)", "val acc: run / bp"};
+    for (const auto& l : s.layers) header.push_back(l);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& v : variants) {
+      const MatchedRow* first = matched.find(s.layers.front(), "debiased_cka", v);
+      if (!first) continue;
+      char acc[64];
+      std::snprintf(acc, sizeof acc, "%.3f / %.3f", first->model_val_acc, first->bp_val_acc);
+      std::vector<std::string> row{v, first->bp_snapshot, acc};
+      for (const auto& l : s.layers) {
+        const MatchedRow* m = matched.find(l, "debiased_cka", v);
+        char buf[96] = "-";
+        if (m) std::snprintf(buf, sizeof buf, "%.3f [%.3f, %.3f]", m->value, m->ci_low, m->ci_high);
+        row.push_back(buf);
+      }
+      rows.push_back(row);
+    }
+    report.table(header, rows);
+  }
   report.heading("Read out (debiased CKA)", 3);
   std::string list = "<ul>\n";
-  for (const auto& sentence : similarity_sentences(s, "debiased_cka")) list += "<li>" + html_escape(sentence) + "</li>\n";
+  for (const auto& r : s.to_bp) {
+    if (r.measure != "debiased_cka") continue;
+    std::string sentence = similarity_sentence(s, r);
+    if (const MatchedRow* m = matched.find(r.layer, r.measure, r.model)) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, " At matched accuracy (bp at epoch %s, val %.3f; %s %.3f): %.3f [%.3f, %.3f].",
+                    m->bp_snapshot.c_str(), m->bp_val_acc, m->model.c_str(), m->model_val_acc, m->value, m->ci_low,
+                    m->ci_high);
+      sentence += buf;
+    }
+    list += "<li>" + html_escape(sentence) + "</li>\n";
+  }
   report.paragraph(list + "</ul>");
 }
 

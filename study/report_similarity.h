@@ -3,10 +3,11 @@
 // ceiling, and the sentences that read the answer out of those numbers.
 #pragma once
 #include "study/report_html.h"
+#include "study/matched_accuracy.h"
 #include "study/similarity_to_bp.h"
 
 namespace ml {
 
-void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s);
+void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const MatchedAccuracy& matched);
 
 }  // namespace ml

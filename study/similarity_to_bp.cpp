@@ -37,7 +37,7 @@ std::string csv_of(const std::vector<SimilarityRow>& rows) {
   return o.str();
 }
 
-std::string fixed2(double v) {
+std::string fixed3(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", v);
   return std::isfinite(v) ? buf : "-";
@@ -116,25 +116,23 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
   return out;
 }
 
+std::string similarity_sentence(const SimilarityToBp& s, const SimilarityRow& r) {
+  const std::string name = r.measure == "debiased_cka" ? "debiased CKA"
+                           : r.measure == "linear_cka" ? "biased linear CKA"
+                                                       : "RDM Spearman";
+  const SimilarityRow* c = s.ceiling(r.layer, r.measure);
+  std::string text = r.model + ", " + r.layer + ": " + name + " to bp " + fixed3(r.value) + " [" + fixed3(r.ci_low) +
+                     ", " + fixed3(r.ci_high) + "], ";
+  if (!c) return text + "no bp-seed ceiling to compare with.";
+  const std::string ceiling = fixed3(c->value) + " [" + fixed3(c->ci_low) + ", " + fixed3(c->ci_high) + "]";
+  if (s.differs(r)) return text + "below the bp-seed ceiling " + ceiling + ": differs.";
+  return text + "within reach of the bp-seed ceiling " + ceiling + ": not shown to differ.";
+}
+
 std::vector<std::string> similarity_sentences(const SimilarityToBp& s, const std::string& measure) {
-  const std::string name = measure == "debiased_cka" ? "debiased CKA" : measure == "linear_cka" ? "biased linear CKA"
-                                                                                                  : "RDM Spearman";
   std::vector<std::string> out;
-  for (const auto& r : s.to_bp) {
-    if (r.measure != measure) continue;
-    const SimilarityRow* c = s.ceiling(r.layer, r.measure);
-    if (!c) continue;
-    std::string text = r.model + ", " + r.layer + ": " + name + " to bp " + fixed2(r.value) + " [" + fixed2(r.ci_low) +
-                       ", " + fixed2(r.ci_high) + "], ";
-    if (s.differs(r)) {
-      text += "below the bp-seed ceiling " + fixed2(c->value) + " [" + fixed2(c->ci_low) + ", " + fixed2(c->ci_high) +
-              "]: differs.";
-    } else {
-      text += "within reach of the bp-seed ceiling " + fixed2(c->value) + " [" + fixed2(c->ci_low) + ", " +
-              fixed2(c->ci_high) + "]: not shown to differ.";
-    }
-    out.push_back(text);
-  }
+  for (const auto& r : s.to_bp)
+    if (r.measure == measure && s.ceiling(r.layer, r.measure)) out.push_back(similarity_sentence(s, r));
   return out;
 }
 

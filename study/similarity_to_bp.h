@@ -49,5 +49,6 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
 // One sentence per variant and layer, from the numbers, e.g.
 // "fa, relu3: debiased CKA to bp 0.71 [0.68, 0.74], below the bp-seed ceiling 0.93 [0.91, 0.95]: differs."
 std::vector<std::string> similarity_sentences(const SimilarityToBp& s, const std::string& measure);
+std::string similarity_sentence(const SimilarityToBp& s, const SimilarityRow& row);  // one of them
 
 }  // namespace ml

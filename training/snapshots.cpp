@@ -27,10 +27,8 @@ std::vector<SnapshotRow> snapshot_points(const std::vector<double>& epochs, int 
     p.epoch = static_cast<int>(std::ceil(e));
     p.batch = std::max(1, static_cast<int>(std::lround((e - (p.epoch - 1)) * batches)));
     p.batch = std::min(p.batch, batches);
-    if (!points.empty() && points.back().epoch == p.epoch && points.back().batch == p.batch) {
-      throw std::invalid_argument("--snapshots " + points.back().label + " and " + label + ": both fall on batch " +
-                                  std::to_string(p.batch) + " of epoch " + std::to_string(p.epoch));
-    }
+    // A short epoch can put two points on one batch: the model there is saved once, under the first label.
+    if (!points.empty() && points.back().epoch == p.epoch && points.back().batch == p.batch) continue;
     points.push_back(p);
   }
   return points;

@@ -12,9 +12,9 @@
 
 namespace ml {
 
-// The points for `epochs` (ascending, in (0, total_epochs]), labelled as "%g" prints them. Throws
-// std::invalid_argument naming --snapshots when they are not ascending, not positive, beyond the run, or
-// when two fall on the same batch.
+// The points for `epochs` (ascending, in (0, total_epochs]), labelled as "%g" prints them; a point on the
+// same batch as the one before is left out. Throws std::invalid_argument naming --snapshots when they are
+// not ascending, not positive or beyond the run.
 std::vector<SnapshotRow> snapshot_points(const std::vector<double>& epochs, int total_epochs, int batches);
 
 // "0.1,0.5,2" -> {0.1, 0.5, 2}; throws naming --snapshots for a value that is not a number.
