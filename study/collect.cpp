@@ -230,7 +230,7 @@ std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSu
   if (!rep.mean_cka_to_bp.empty()) {
     auto order = rep.mean_cka_to_bp;
     std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    html += "<li><b>Q2, features like backprop's?</b> Linear CKA with the bp network, mean over " +
+    html += "<li><b>Q2, features like backprop's?</b> Debiased linear CKA with the bp network (seed 1 against seed 1), mean over " +
             html_escape(rep.hidden_layers) + ", most alike first: ";
     bool first = true;
     for (const auto& [name, v] : order) {

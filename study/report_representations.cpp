@@ -55,11 +55,11 @@ void render_representations(HtmlReport& report, const RepresentationComparison& 
   if (c.bp) {
     report.heading("Similarity to backprop per layer", 3);
     report.paragraph(
-        "Linear CKA (Kornblith et al. 2019) between each rule's network and the backprop network on the same " +
+        "Debiased linear CKA (Kornblith et al. 2019 with Song et al.'s unbiased HSIC) between each rule's network and the backprop network on the same " +
         std::to_string(c.probe_images) +
         " probe images, per recorded layer (1: the same representation up to rotation and scale). "
         "<code>input</code> is the pixels, identical for every run.");
-    Heatmap h{"linear CKA with bp", {}, layers, {}, 0, 1, true, 38};
+    Heatmap h{"debiased CKA with bp", {}, layers, {}, 0, 1, true, 38};
     for (size_t r = 0; r < m; ++r) {
       h.row_labels.push_back(names[r]);
       for (size_t l = 0; l < nl; ++l) h.values.push_back(c.cka[l](r, *c.bp));
@@ -77,7 +77,7 @@ void render_representations(HtmlReport& report, const RepresentationComparison& 
   }
 
   report.heading("Between every pair of runs", 3);
-  report.paragraph("Per layer: linear CKA (top) and the Spearman correlation of the runs' correlation-distance RDMs "
+  report.paragraph("Per layer: debiased linear CKA (top) and the Spearman correlation of the runs' correlation-distance RDMs "
                    "(bottom, representational similarity analysis).");
   pairwise_heatmaps(report, c, c.cka, "CKA");
   pairwise_heatmaps(report, c, c.rdm_similarity, "RDM Spearman");

@@ -124,16 +124,21 @@ RepresentationComparison compare_representations(const std::vector<RunData>& all
   std::vector<Matrix>& rsa = c.rdm_similarity;
   cka.assign(nl, Matrix::Zero(m, m)), rsa.assign(nl, Matrix::Zero(m, m));
   c.participation_ratio.resize(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(nl));
+  // Debiased CKA is the study's CKA (the biased one is inflated when features outnumber the probe images);
+  // the biased value stays in cka.csv as a second metric.
   for (size_t l = 0; l < nl; ++l) {
+    Matrix biased(m, m);
     for (size_t a = 0; a < m; ++a) {
       for (size_t b = a; b < m; ++b) {
-        cka[l](a, b) = cka[l](b, a) = gram_cka(stats[a][l].gram, stats[b][l].gram, false);
+        cka[l](a, b) = cka[l](b, a) = gram_cka(stats[a][l].gram, stats[b][l].gram, true);
+        biased(a, b) = biased(b, a) = gram_cka(stats[a][l].gram, stats[b][l].gram, false);
         rsa[l](a, b) = rsa[l](b, a) = rdm_similarity(stats[a][l], stats[b][l]);
       }
     }
     for (size_t a = 0; a < m; ++a) {
       for (size_t b = 0; b < m; ++b) {
-        cka_csv << layers[l] << ',' << names[a] << ',' << names[b] << ",linear_cka," << cka[l](a, b) << '\n';
+        cka_csv << layers[l] << ',' << names[a] << ',' << names[b] << ",debiased_cka," << cka[l](a, b) << '\n';
+        cka_csv << layers[l] << ',' << names[a] << ',' << names[b] << ",linear_cka," << biased(a, b) << '\n';
         rsa_csv << layers[l] << ',' << names[a] << ',' << names[b] << ",rdm_spearman," << rsa[l](a, b) << '\n';
       }
       pca_csv << names[a] << ',' << layers[l] << ",participation_ratio," << stats[a][l].participation_ratio << '\n';
@@ -166,8 +171,8 @@ RepresentationComparison compare_representations(const std::vector<RunData>& all
       v.resize(static_cast<Eigen::Index>(nl), static_cast<Eigen::Index>(nl));
       for (size_t a = 0; a < nl; ++a) {
         for (size_t b = 0; b < nl; ++b) {
-          v(a, b) = gram_cka(stats[r][a].gram, stats[*c.bp][b].gram, false);
-          layer_csv << names[r] << ',' << layers[a] << ',' << layers[b] << ",linear_cka," << v(a, b) << '\n';
+          v(a, b) = gram_cka(stats[r][a].gram, stats[*c.bp][b].gram, true);
+          layer_csv << names[r] << ',' << layers[a] << ',' << layers[b] << ",debiased_cka," << v(a, b) << '\n';
         }
       }
     }

@@ -18,7 +18,7 @@
 namespace ml {
 
 struct RepresentationSummary {
-  // Per run: linear CKA with the bp run averaged over the hidden layers (the
+  // Per run: debiased linear CKA with the bp run averaged over the hidden layers (the
   // recorded layers other than the pixels and the logits); empty without bp.
   std::vector<std::pair<std::string, double>> mean_cka_to_bp;
   std::string hidden_layers;  // which layers that mean covers, comma-separated
@@ -48,7 +48,7 @@ struct RepresentationComparison {
   int64_t probe_images = 0;
   std::optional<size_t> bp;             // the bp run with a learned conv1, when there is one
 
-  std::vector<Eigen::MatrixXd> cka;             // per layer: runs x runs, linear CKA
+  std::vector<Eigen::MatrixXd> cka;             // per layer: runs x runs, debiased linear CKA
   std::vector<Eigen::MatrixXd> rdm_similarity;  // per layer: runs x runs, Spearman of the RDMs (NaN: no RDM)
   std::vector<Eigen::MatrixXd> cka_vs_bp_layers;  // per run: its layers x bp's layers; empty for bp and without bp
   Eigen::MatrixXd participation_ratio;          // runs x layers
