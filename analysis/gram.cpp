@@ -76,6 +76,36 @@ Eigen::MatrixXd row_gram(const Eigen::MatrixXd& a, bool mixed) {
   return g;
 }
 
+Eigen::MatrixXd row_gram_wide(const Eigen::MatrixXd& a) {
+  const Eigen::Index n = a.rows();
+  // A few blocks per thread, so that the dynamic schedule evens out the smaller diagonal tasks.
+  const Eigen::Index blocks = std::max<Eigen::Index>(1, std::min<Eigen::Index>(2 * omp_get_max_threads() + 2, n / 32));
+  const Eigen::Index block = (n + blocks - 1) / blocks;
+  const auto tasks = lower_tiles(n, block);
+  Eigen::MatrixXd g(n, n);
+#pragma omp parallel
+  {
+    Eigen::MatrixXd tile;
+#pragma omp for schedule(dynamic, 1)
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      const Eigen::Index i0 = tasks[t].first, j0 = tasks[t].second;
+      const Eigen::Index ni = std::min(block, n - i0), nj = std::min(block, n - j0);
+      if (i0 != j0) {
+        tile.noalias() = a.middleRows(i0, ni) * a.middleRows(j0, nj).transpose();
+        g.block(i0, j0, ni, nj) = tile;
+        g.block(j0, i0, nj, ni) = tile.transpose();
+      } else {
+        tile.setZero(ni, ni);
+        tile.selfadjointView<Eigen::Lower>().rankUpdate(a.middleRows(i0, ni));
+        auto blk = g.block(i0, i0, ni, ni);
+        blk.triangularView<Eigen::Lower>() = tile;
+        blk.triangularView<Eigen::StrictlyUpper>() = tile.transpose();
+      }
+    }
+  }
+  return g;
+}
+
 Eigen::MatrixXd column_gram_mixed(const Eigen::MatrixXf& zf) {
   const Eigen::Index n = zf.rows(), d = zf.cols();
   // Row panels of the lower triangle: panel p is G(i0 .. i0+ni, 0 .. i0+ni), one

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # ml-analyze against numpy (float64, OpenBLAS) on four cases that set the precision targets:
 # correlation RDM N=10000 D=512, linear CKA N=10000 D=512, RBF CKA N=5000,
-# debiased linear CKA N=5000. Prints a markdown table (see analysis_vs_numpy.py).
+# debiased linear CKA N=5000; and on the measures of issue 26 (procrustes alpha 1 and 0,
+# svcca, pwcca, mean CCA, mutual kNN) at N=1000 D=9216 (--only cka|measures picks one
+# group). Prints a markdown table (see analysis_vs_numpy.py).
 # Installs Debian's python3-numpy and libopenblas0-pthread when missing: with
 # the reference BLAS numpy is 5-20x slower and the comparison is void.
-# Usage: benchmarks/analysis_vs_numpy.sh [BUILD_DIR] [--repeats N] [--quick]
+# Usage: benchmarks/analysis_vs_numpy.sh [BUILD_DIR] [--repeats N] [--quick] [--only all|cka|measures]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"

@@ -27,7 +27,12 @@ constexpr Entry kSubcommands[] = {
   {"cka-matrix", "DIR1 DIR2                       layer x layer CKA between two recorded models",
    ml::analyze::cmd_cka_matrix},
   {"mds", "RDM.npy [--labels names.txt]           classical MDS to 2-D", ml::analyze::cmd_mds},
-  {"human", "MODEL_PROBS.npy HUMAN.npy            comparison with human soft labels", ml::analyze::cmd_human},
+  {"human", "MODEL_PROBS.npy HUMAN.npy [--counts C.npy] [--bootstrap B]   measures against people",
+   ml::analyze::cmd_human},
+  {"procrustes", "A.npy B.npy [--alpha 1]          angular Procrustes distance, generalized shape metric",
+   ml::analyze::cmd_procrustes},
+  {"cca", "A.npy B.npy [--method svcca|pwcca|mean] [--keep 0.99]   canonical correlations", ml::analyze::cmd_cca},
+  {"knn", "A.npy B.npy [--k 10]                    mutual nearest neighbours", ml::analyze::cmd_knn},
 };
 // clang-format on
 

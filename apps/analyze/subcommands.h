@@ -11,5 +11,8 @@ int cmd_cka(int argc, char** argv);
 int cmd_cka_matrix(int argc, char** argv);
 int cmd_mds(int argc, char** argv);
 int cmd_human(int argc, char** argv);
+int cmd_procrustes(int argc, char** argv);
+int cmd_cca(int argc, char** argv);
+int cmd_knn(int argc, char** argv);
 
 }  // namespace ml::analyze
