@@ -56,6 +56,7 @@ void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>&
   j["rules"] = c.rules;
   j["embeddings"] = c.embeddings;
   j["human"] = c.human.empty() ? std::string() : std::filesystem::absolute(c.human).string();
+  j["human_counts"] = c.human_counts.empty() ? std::string() : std::filesystem::absolute(c.human_counts).string();
   j["runs"] = nlohmann::json::array();
   for (const auto& job : jobs)
     j["runs"].push_back({{"name", job.name}, {"rule", job.rule}, {"conv1", job.conv1}, {"seed", job.seed}});
@@ -144,6 +145,9 @@ int main(int argc, char** argv) {
     ("human", "human soft labels for the test set, N x classes .npy (CIFAR-10H's cifar10h-probs.npy with "
               "--data cifar10): the report compares every run's probabilities with people's",
        cxxopts::value(c.human))
+    ("human-counts", "with --human: the people's counts per class, the same shape (CIFAR-10H's cifar10h-counts.npy); "
+                     "gives error consistency its ceiling (two people) and the RDM's split-half ceiling",
+       cxxopts::value(c.human_counts))
     ("seeds", "train every run with seeds 1..N (default: the preset's, quick 1, full 3); bp runs at least 3 seeds "
               "whatever N (the bp-vs-bp noise ceiling); tables give mean, sd and the paired difference to bp",
        cxxopts::value(c.seeds)->default_value("0"))
@@ -179,6 +183,10 @@ int main(int argc, char** argv) {
     c.embeddings = ml::split_list(embeddings);
     if (!c.human.empty() && !std::filesystem::is_regular_file(c.human))
       throw std::invalid_argument("--human '" + c.human + "': no such file");
+    if (!c.human_counts.empty() && c.human.empty())
+      throw std::invalid_argument("--human-counts: needs --human (the people's probabilities)");
+    if (!c.human_counts.empty() && !std::filesystem::is_regular_file(c.human_counts))
+      throw std::invalid_argument("--human-counts '" + c.human_counts + "': no such file");
     c.bin_dir = own_directory(argv[0]);
     if (!settings_file.empty()) c.settings = ml::read_settings(settings_file);
     c = ml::resolve_study(c, ml::parse_device(c.device) == ml::Device::CUDA);

@@ -12,10 +12,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "analysis/human.h"
 #include "analysis/matrix_io.h"
 #include "base/atomic_file.h"
 #include "study/json_config.h"
+#include "study/people.h"
 #include "study/plan.h"
 #include "study/report_html.h"
 #include "study/report_similarity.h"
@@ -161,17 +161,37 @@ void write_alignment_final(const std::string& path, const std::vector<RunData>& 
   write_text_atomically(path, o.str());
 }
 
-void learning_curves(HtmlReport& report, const std::vector<RunData>& runs) {
-  LinePlot acc{"Validation accuracy", "epoch", "val accuracy", {}, 460, 300};
-  LinePlot loss{"Training loss", "epoch", "train loss (log10)", {}, 460, 300};
-  for (const auto& r : runs) {
-    PlotSeries a{r.name, {}, {}}, l{r.name, {}, {}};
-    for (const auto& e : r.epochs) {
-      a.x.push_back(e.epoch), a.y.push_back(std::isnan(e.val_acc) ? e.test_acc : e.val_acc);
-      l.x.push_back(e.epoch), l.y.push_back(e.train_loss > 0 ? std::log10(e.train_loss) : NAN);
+// One line per variant: the mean over its seeds per epoch, their range as a band.
+PlotSeries over_seeds(const std::string& name, const std::vector<const RunData*>& members,
+                      double (*value)(const EpochRow&)) {
+  PlotSeries s;
+  s.label = name;
+  int epochs = 0;
+  for (const RunData* r : members) epochs = std::max(epochs, static_cast<int>(r->epochs.size()));
+  for (int e = 0; e < epochs; ++e) {
+    std::vector<double> v;
+    for (const RunData* r : members)
+      if (e < static_cast<int>(r->epochs.size())) v.push_back(value(r->epochs[e]));
+    s.x.push_back(e + 1);
+    s.y.push_back(mean_interval(v).mean);
+    if (members.size() > 1) {
+      s.low.push_back(*std::min_element(v.begin(), v.end()));
+      s.high.push_back(*std::max_element(v.begin(), v.end()));
     }
-    acc.series.push_back(a);
-    loss.series.push_back(l);
+  }
+  return s;
+}
+
+void learning_curves(HtmlReport& report, const std::vector<RunData>& runs) {
+  LinePlot acc{"Validation accuracy (band: range over seeds)", "epoch", "val accuracy", {}, 520, 340};
+  LinePlot loss{"Training loss (band: range over seeds)", "epoch", "train loss (log10)", {}, 520, 340};
+  for (const auto& [variant, members] : by_variant(runs)) {
+    acc.series.push_back(over_seeds(variant, members, [](const EpochRow& e) {
+      return std::isnan(e.val_acc) ? e.test_acc : e.val_acc;
+    }));
+    loss.series.push_back(over_seeds(variant, members, [](const EpochRow& e) {
+      return e.train_loss > 0 ? std::log10(e.train_loss) : NAN;
+    }));
   }
   report.begin_row();
   report.svg(svg_line_plot(acc));
@@ -186,11 +206,22 @@ void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
     if (r.rule == "bp" || r.seed != runs.front().seed) continue;
     LinePlot p{r.name + ": update angle to bp", "epoch", "degrees", {}, 300, 220};
     for (const auto& layer : alignment_layers({r})) {
-      PlotSeries s{layer, {}, {}};
+      std::vector<double> x, y;
       for (const auto& a : r.alignment) {
         if (a.layer != layer || a.metric != "update_angle_deg") continue;
-        s.x.push_back(a.epoch - 1 + static_cast<double>(a.batch) / std::max(1, r.batches_per_epoch));
-        s.y.push_back(a.value);
+        x.push_back(a.epoch - 1 + static_cast<double>(a.batch) / std::max(1, r.batches_per_epoch));
+        y.push_back(a.value);
+      }
+      // One batch's angle is noisy: a centred moving mean over 5 logged points, +- their sd as the band.
+      PlotSeries s;
+      s.label = layer;
+      s.x = x;
+      for (size_t i = 0; i < y.size(); ++i) {
+        const size_t from = i < 2 ? 0 : i - 2, to = std::min(y.size(), i + 3);
+        const MeanInterval m = mean_interval(std::vector<double>(y.begin() + from, y.begin() + to));
+        s.y.push_back(m.mean);
+        s.low.push_back(std::isnan(m.sd) ? m.mean : m.mean - m.sd);
+        s.high.push_back(std::isnan(m.sd) ? m.mean : m.mean + m.sd);
       }
       p.series.push_back(s);
     }
@@ -261,66 +292,6 @@ std::string at_a_glance(const std::vector<RunData>& runs, const RepresentationSu
   return html;
 }
 
-// Q3: how close each run's class probabilities on the probe images are to
-// people's (soft labels for the same test images, e.g. CIFAR-10H).
-struct HumanResults {
-  size_t probe_images = 0;
-  std::vector<std::pair<std::string, HumanComparison>> runs;  // run name, its comparison
-};
-
-// Writes DIR/analysis/human.csv.
-HumanResults compare_runs_with_humans(const std::vector<RunData>& runs, const std::string& human_path,
-                                      const std::string& dir) {
-  const Eigen::MatrixXd human_all = load_matrix_npy(human_path);
-  std::ostringstream csv;
-  csv.precision(8);
-  csv << "model,metric,value\n";
-  HumanResults results;
-  for (const auto& r : runs) {
-    const ActsDir acts = r.acts();
-    const Eigen::MatrixXd probs = load_matrix_npy(acts.probs());
-    const std::vector<int64_t> indices = load_labels_npy(acts.indices());
-    const std::vector<int64_t> labels = load_labels_npy(acts.labels());
-    if (human_all.cols() != probs.cols())
-      throw std::runtime_error(human_path + ": " + std::to_string(human_all.cols()) + " classes, the models have " +
-                               std::to_string(probs.cols()));
-    Eigen::MatrixXd human(static_cast<Eigen::Index>(indices.size()), human_all.cols());
-    for (size_t i = 0; i < indices.size(); ++i) {
-      if (indices[i] < 0 || indices[i] >= human_all.rows())
-        throw std::runtime_error(human_path + ": has " + std::to_string(human_all.rows()) +
-                                 " rows, the probe uses test image " + std::to_string(indices[i]));
-      human.row(static_cast<Eigen::Index>(i)) = human_all.row(indices[i]);
-    }
-    const HumanComparison h = compare_with_humans(probs, human, labels);
-    csv << r.name << ",cross_entropy," << h.cross_entropy << '\n'
-        << r.name << ",agreement_with_majority," << h.agreement << '\n'
-        << r.name << ",confusion_correlation," << h.confusion_correlation << '\n';
-    results.runs.push_back({r.name, h});
-  }
-  results.probe_images = runs.empty() ? 0 : load_labels_npy(runs[0].acts().labels()).size();
-  write_text_atomically(dir + "/analysis/human.csv", csv.str());
-  return results;
-}
-
-// `human` is empty when the study was given no human data.
-void human_section(HtmlReport& report, const std::optional<HumanResults>& human) {
-  report.heading("Closest to human judgements");
-  if (!human) {
-    report.paragraph("No human data given. With CIFAR-10, <code>ml-study --data cifar10 --human "
-                     "cifar10h-probs.npy</code> (Peterson et al. 2019: 10,000 x 10 soft labels for the test set) "
-                     "compares every run's class probabilities with people's on the probe images.");
-    return;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& [name, h] : human->runs)
-    rows.push_back({name, fixed(h.cross_entropy, 3), fixed(100 * h.agreement, 1), fixed(h.confusion_correlation, 3)});
-  report.paragraph("On the " + std::to_string(human->probe_images) +
-                   " probe images: cross-entropy from the human distribution to the model's (lower is closer), "
-                   "agreement with the human majority label, and the correlation of the off-diagonal soft confusion "
-                   "matrices (do the model and people confuse the same classes?).");
-  report.table({"run", "cross-entropy", "agreement %", "confusion correlation"}, rows);
-}
-
 }  // namespace
 
 void collect_study(const std::string& dir) {
@@ -353,8 +324,20 @@ void collect_study(const std::string& dir) {
                 " training images, " +
                 std::to_string(study.probe) +
                 " probe images. The numbers show the pipeline and the first trends, not the paper-scale results "
-                "(<code>ml-study --preset full</code>, meant for a GPU). Every run starts from the same initial "
-                "weights (same seed), so after little training the networks are still alike.");
+                "(<code>ml-study --preset full</code>, meant for a GPU). Runs of the same seed start from the same "
+                "initial weights, so after little training they are still alike; the comparisons with bp pair "
+                "different seeds only.");
+  }
+  {
+    std::string single;
+    for (const auto& [variant, members] : by_variant(runs))
+      if (members.size() == 1) single += (single.empty() ? "" : ", ") + html_escape(variant);
+    if (!single.empty())
+      notes += note_html("<b>One seed only</b> (no interval over seeds; their similarity intervals cover the probe "
+                         "images only): " + single + ". bp runs " + std::to_string(std::count_if(runs.begin(), runs.end(),
+                         [](const RunData& r) { return r.variant() == "bp"; })) + " seeds.");
+  }
+  if (preset == "quick") {
     std::string cheaper;
     const auto& rules = study.rules;
     for (const auto& [rule, flags] : quick_rule_settings()) {
@@ -429,9 +412,11 @@ void collect_study(const std::string& dir) {
       matched_accuracy(runs, compared_layers, dir, preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws);
   render_similarity_to_bp(report, similarity, matched);
   render_representations(report, rep);
-  std::optional<HumanResults> human;
-  if (!study.human.empty()) human = compare_runs_with_humans(runs, study.human, dir);
-  human_section(report, human);
+  std::optional<PeopleResults> people;
+  if (!study.human.empty())
+    people = compare_runs_with_people(runs, study.human, study.human_counts, dir,
+                                      preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws);
+  render_people(report, people);
   report.prepend(notes + at_a_glance(runs, rep.summary, similarity));
 
   write_text_atomically(dir + "/report.html", report.html());

@@ -119,6 +119,7 @@ StudyIndex parse_study_index(const std::string& text, const std::string& path) {
   s.preset = string_field(j, "preset", path, false);
   s.data = string_field(j, "data", path, false);
   s.human = string_field(j, "human", path, false);
+  s.human_counts = j.contains("human_counts") ? string_field(j, "human_counts", path, false) : std::string();
   const int zero = 0, one = 1;
   s.epochs = int_field(j, "epochs", path, 0, kMaxInt, &zero);
   s.limit = int_field(j, "limit", path, -kMaxInt, kMaxInt, &zero);

@@ -20,7 +20,7 @@ struct RunConfig {
 struct StudyIndex {
   std::vector<std::string> runs;  // run names: folders under DIR/runs
   std::vector<std::string> rules;
-  std::string preset, data, human;
+  std::string preset, data, human, human_counts;
   int epochs = 0, limit = 0, probe = 0, seeds = 1;
 };
 

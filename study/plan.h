@@ -35,6 +35,7 @@ struct StudyConfig {
   std::string device = "auto";
   std::string out = "results/study";  // outside the sources; .gitignore has results/
   std::string human;     // soft labels .npy for the human comparison (optional)
+  std::string human_counts;  // the people's counts per class, the same shape (optional; the ceilings need them)
   std::string bin_dir;  // where ml-train and ml-record are (default: next to ml-study)
   std::map<std::string, RuleSettings> settings;  // --settings tuned.json: per rule (bp's also for the embeddings)
   int tune_epochs = 0;  // --tune: each grid point's budget; 0: the preset's (quick 1, full 3)

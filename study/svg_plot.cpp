@@ -10,9 +10,11 @@
 namespace ml {
 
 const char* palette_color(size_t k) {
-  static const char* colors[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                   "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-  return colors[k % 10];
+  // Tableau's 10, then 10 more of other hues and lightness, distinct from them and from each other.
+  static const char* colors[20] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                                   "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
+                                   "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363"};
+  return colors[k % 20];
 }
 
 std::string html_escape(const std::string& s) {
@@ -61,6 +63,8 @@ std::string svg_line_plot(const LinePlot& p) {
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
       x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]);
       y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
+      if (s.low.size() == s.x.size() && std::isfinite(s.low[i])) y0 = std::min(y0, s.low[i]);
+      if (s.high.size() == s.x.size() && std::isfinite(s.high[i])) y1 = std::max(y1, s.high[i]);
     }
   }
   if (!(x0 <= x1)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;  // nothing to draw: empty axes
@@ -98,6 +102,20 @@ std::string svg_line_plot(const LinePlot& p) {
     << html_escape(p.x_label) << "</text>\n";
   o << "<text transform=\"translate(12," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
     << html_escape(p.y_label) << "</text>\n";
+  for (size_t k = 0; k < p.series.size(); ++k) {  // bands first, under every line
+    const auto& s = p.series[k];
+    if (s.low.size() != s.x.size() || s.high.size() != s.x.size()) continue;
+    std::ostringstream band;
+    band.precision(5);
+    size_t n = 0;
+    for (size_t i = 0; i < s.x.size(); ++i)
+      if (std::isfinite(s.x[i]) && std::isfinite(s.high[i])) band << sx(s.x[i]) << ',' << sy(std::clamp(s.high[i], y0, y1)) << ' ', ++n;
+    for (size_t i = s.x.size(); i-- > 0;)
+      if (std::isfinite(s.x[i]) && std::isfinite(s.low[i])) band << sx(s.x[i]) << ',' << sy(std::clamp(s.low[i], y0, y1)) << ' ', ++n;
+    if (n > 2)
+      o << "<polygon fill=\"" << palette_color(k) << "\" fill-opacity=\"0.18\" stroke=\"none\" points=\"" << band.str()
+        << "\"/>\n";
+  }
   for (size_t k = 0; k < p.series.size(); ++k) {
     const auto& s = p.series[k];
     std::ostringstream pts;

@@ -10,6 +10,7 @@ namespace ml {
 struct PlotSeries {
   std::string label;
   std::vector<double> x, y;  // equal lengths; non-finite points are skipped
+  std::vector<double> low, high;  // optional: a band around the line (its spread), drawn faint, same length as x
 };
 
 struct LinePlot {
@@ -19,10 +20,10 @@ struct LinePlot {
 };
 
 // A self-contained <svg> element (no XML prolog), colours from a fixed
-// 10-colour palette in series order, legend on the right.
+// 20-colour palette in series order (no colour repeats below 21 series), legend on the right.
 std::string svg_line_plot(const LinePlot& plot);
 
-// The palette's k-th colour as "#rrggbb" (cycles after 10).
+// The palette's k-th colour as "#rrggbb" (cycles after 20).
 const char* palette_color(size_t k);
 
 // &, <, >, " escaped for HTML and SVG text.

@@ -223,13 +223,32 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
     for (size_t i = 0; i < labels.size(); ++i) onehot[i * 10 + labels[i]] = 1.0;
     const fs::path human = dir.path / "human.npy";
     ml::write_npy(human.string(), onehot.data(), {static_cast<int64_t>(labels.size()), 10});
-    auto [hcode, herr] = run_study(base + a.string() + " --human " + human.string(), dir.path);
+    // Counts of 50 people per image: 40 on the true class, 10 on the next one. The ceiling of error
+    // consistency by hand: c_obs = (40 x 39 + 10 x 9) / (50 x 49) = 0.673469, acc_h = 0.8,
+    // c_exp = 0.8^2 + 0.2^2 = 0.68, kappa = (0.673469 - 0.68) / 0.32 = -0.020408.
+    std::vector<double> counts(labels.size() * 10, 0.0);
+    for (size_t i = 0; i < labels.size(); ++i) {
+      counts[i * 10 + labels[i]] = 40;
+      counts[i * 10 + (labels[i] + 1) % 10] = 10;
+    }
+    const fs::path counts_file = dir.path / "counts.npy";
+    ml::write_npy(counts_file.string(), counts.data(), {static_cast<int64_t>(labels.size()), 10});
+    auto [hcode, herr] = run_study(base + a.string() + " --human " + human.string() + " --human-counts " +
+                                       counts_file.string(), dir.path);
     INFO(herr);
     REQUIRE(hcode == 0);
     const auto rows = csv(a / "analysis" / "human.csv");
-    REQUIRE(rows.size() == 1 + 6 * 3);
+    REQUIRE(rows[0] == std::vector<std::string>{"model", "variant", "seed", "metric", "value", "ci_low", "ci_high"});
+    // Per run: cross_entropy, human_majority_agreement, error_consistency, its ceiling, confusion_correlation,
+    // human_rdm_spearman, its ceiling.
+    REQUIRE(rows.size() == 1 + 6 * 7);
+    int ceilings = 0;
     for (size_t i = 1; i < rows.size(); ++i) {
-      if (rows[i][1] != "agreement_with_majority") continue;
+      if (rows[i][3] == "error_consistency_ceiling") {
+        CHECK(std::stod(rows[i][4]) == Approx(-0.020408).margin(1e-6));
+        ++ceilings;
+      }
+      if (rows[i][3] != "human_majority_agreement") continue;
       const fs::path acts = a / "runs" / rows[i][0] / "acts";
       const ml::NpyArray p = ml::read_npy((acts / "probs.npy").string());
       const ml::NpyArray y = ml::read_npy((acts / "labels.npy").string());
@@ -238,9 +257,12 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
         const auto* row = &p.data[static_cast<size_t>(n * 10)];
         correct += std::max_element(row, row + 10) - row == static_cast<long>(y.data[n]);
       }
-      CHECK(std::stod(rows[i][2]) == Approx(static_cast<double>(correct) / p.rows()).margin(1e-9));
+      CHECK(std::stod(rows[i][4]) == Approx(static_cast<double>(correct) / p.rows()).margin(1e-9));
+      CHECK(std::stod(rows[i][5]) <= std::stod(rows[i][4]) + 1e-12);
+      CHECK(std::stod(rows[i][4]) <= std::stod(rows[i][6]) + 1e-12);
     }
-    CHECK_THAT(slurp(a / "report.html"), Contains("agreement %"));
+    CHECK(ceilings == 6);
+    CHECK_THAT(slurp(a / "report.html"), Contains("two people (ceiling)"));
   }
 
   // The interrupted study: fa never finished, and bp must not be redone.
