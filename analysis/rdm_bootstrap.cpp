@@ -246,6 +246,25 @@ double compare_weighted(const Pairs& p, RdmComparison method, Scratch& s) {
 
 }  // namespace
 
+PreparedRdmComparison::PreparedRdmComparison(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                                             RdmComparison method)
+    : pairs_(std::make_shared<const Pairs>(make_pairs(a, b, method))), method_(method) {}
+
+double PreparedRdmComparison::resampled(const std::vector<int64_t>& idx) const {
+  const Pairs& p = *static_cast<const Pairs*>(pairs_.get());
+  if (static_cast<Eigen::Index>(idx.size()) != p.n)
+    throw std::invalid_argument("resampled_rdm_comparison: " + std::to_string(idx.size()) + " indices for " +
+                                std::to_string(p.n) + " conditions");
+  Scratch s;
+  s.w.assign(static_cast<size_t>(p.n), 0.0);
+  for (int64_t i : idx) {
+    if (i < 0 || i >= p.n)
+      throw std::invalid_argument("resampled_rdm_comparison: index " + std::to_string(i) + " out of range");
+    s.w[static_cast<size_t>(i)] += 1;
+  }
+  return compare_weighted(p, method_, s);
+}
+
 double resampled_rdm_comparison(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmComparison method,
                                 const std::vector<int64_t>& idx) {
   const Pairs p = make_pairs(a, b, method);

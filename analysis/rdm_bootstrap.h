@@ -16,6 +16,7 @@
 // each value independent of the thread count.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -30,6 +31,18 @@ namespace ml {
 // non-square or different sizes, fewer than 3 conditions, or an index out of range.
 double resampled_rdm_comparison(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmComparison method,
                                 const std::vector<int64_t>& idx);
+
+// The resample-independent part of comparing a and b (their upper triangles, sorted once), for callers
+// that draw the resamples themselves: each call then costs O(N^2), not a sort. Calls may run in parallel.
+class PreparedRdmComparison {
+ public:
+  PreparedRdmComparison(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmComparison method);
+  double resampled(const std::vector<int64_t>& idx) const;  // as resampled_rdm_comparison
+
+ private:
+  std::shared_ptr<const void> pairs_;  // rdm_bootstrap.cpp's Pairs
+  RdmComparison method_;
+};
 
 // The percentile interval of resampled_rdm_comparison over `draws` resamples of the N conditions
 // (bootstrap_resample(N, b, seed), b = 0 .. draws - 1).

@@ -201,9 +201,25 @@ void learning_curves(HtmlReport& report, const std::vector<RunData>& runs) {
 
 // One small panel per run (first seed), a line per layer it has: a dozen rules in one plot hide each other.
 void alignment_curves(HtmlReport& report, const std::vector<RunData>& runs) {
+  std::string exact;  // runs whose updates are bp's to rounding: a panel would plot float noise
+  for (const auto& r : runs) {
+    if (r.rule == "bp" || r.seed != runs.front().seed) continue;
+    double largest = 0;
+    for (const auto& a : r.alignment)
+      if (a.metric == "update_angle_deg" && std::isfinite(a.value)) largest = std::max(largest, std::fabs(a.value));
+    if (largest < 0.01) exact += (exact.empty() ? "" : ", ") + html_escape(r.name);
+  }
+  if (!exact.empty())
+    report.paragraph("Update angle below 0.01&deg; at every logged batch (backprop's update to rounding), not plotted: " +
+                     exact + ".");
   report.begin_row();
   for (const auto& r : runs) {
     if (r.rule == "bp" || r.seed != runs.front().seed) continue;
+    if (exact.find(html_escape(r.name)) != std::string::npos &&
+        std::all_of(r.alignment.begin(), r.alignment.end(), [](const AlignmentRow& a) {
+          return a.metric != "update_angle_deg" || !(std::fabs(a.value) >= 0.01);
+        }))
+      continue;
     LinePlot p{r.name + ": update angle to bp", "epoch", "degrees", {}, 300, 220};
     for (const auto& layer : alignment_layers({r})) {
       std::vector<double> x, y;

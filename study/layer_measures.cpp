@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "analysis/cka_bootstrap.h"
@@ -42,9 +43,19 @@ double layer_measure(int m, const LayerView& a, const LayerView& b, const std::v
 
 PairsMean mean_over_pairs(int m, const std::vector<std::pair<const LayerView*, const LayerView*>>& pairs, int64_t n,
                           int draws, uint64_t seed) {
+  // RSA sorts each pair's upper triangles once, not once a resample.
+  std::vector<std::optional<PreparedRdmComparison>> rsa(pairs.size());
+  if (m == 2) {
+    for (size_t k = 0; k < pairs.size(); ++k)
+      if (pairs[k].first->rdm.size() && pairs[k].second->rdm.size())
+        rsa[k].emplace(pairs[k].first->rdm, pairs[k].second->rdm, RdmComparison::spearman);
+  }
   auto mean_at = [&](const std::vector<int64_t>& idx) {
     double sum = 0;
-    for (const auto& [a, b] : pairs) sum += layer_measure(m, *a, *b, idx);
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      if (m != 2) sum += layer_measure(m, *pairs[k].first, *pairs[k].second, idx);
+      else sum += rsa[k] ? rsa[k]->resampled(idx) : NAN;
+    }
     return sum / static_cast<double>(pairs.size());
   };
   std::vector<int64_t> all(n);
