@@ -267,18 +267,7 @@ double PreparedRdmComparison::resampled(const std::vector<int64_t>& idx) const {
 
 double resampled_rdm_comparison(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmComparison method,
                                 const std::vector<int64_t>& idx) {
-  const Pairs p = make_pairs(a, b, method);
-  if (static_cast<Eigen::Index>(idx.size()) != p.n)
-    throw std::invalid_argument("resampled_rdm_comparison: " + std::to_string(idx.size()) + " indices for " +
-                                std::to_string(p.n) + " conditions");
-  Scratch s;
-  s.w.assign(static_cast<size_t>(p.n), 0.0);
-  for (int64_t i : idx) {
-    if (i < 0 || i >= p.n)
-      throw std::invalid_argument("resampled_rdm_comparison: index " + std::to_string(i) + " out of range");
-    s.w[static_cast<size_t>(i)] += 1;
-  }
-  return compare_weighted(p, method, s);
+  return PreparedRdmComparison(a, b, method).resampled(idx);
 }
 
 BootstrapInterval bootstrap_rdm_comparison(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmComparison method,
