@@ -32,7 +32,59 @@ void require_pair(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, Eigen::Ind
                                 std::to_string(x.rows()));
 }
 
-Eigen::MatrixXd centered(const Eigen::MatrixXd& x) { return x.rowwise() - x.colwise().mean(); }
+// What cka_centred does to x, found in one read of it: scale by `before` (|x| < 1,
+// so that the column sums cannot overflow), subtract each column's mean (a column
+// of equal values becomes zeros), scale by `after` (the largest |centred value|
+// into [0.5, 1)). Powers of two: the scalings are exact. Without rescale, only the
+// centring (for the minibatches of one input, which must share its scale).
+struct Centring {
+  double before = 1, after = 1;
+  Eigen::VectorXd mean;
+  std::vector<char> constant;
+
+  explicit Centring(const Eigen::MatrixXd& x, bool rescale = true)
+      : mean(x.cols()), constant(static_cast<size_t>(x.cols())) {
+    if (x.size() == 0) return;
+    if (rescale) before = power_of_two_scale(x.cwiseAbs().maxCoeff());
+    double largest = 0;
+#pragma omp parallel for schedule(static) reduction(max : largest)
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      const double lo = x.col(j).minCoeff() * before, hi = x.col(j).maxCoeff() * before;
+      constant[static_cast<size_t>(j)] = lo == hi;
+      mean(j) = (x.col(j) * before).mean();
+      if (lo != hi) largest = std::max({largest, hi - mean(j), mean(j) - lo});
+    }
+    if (rescale) after = power_of_two_scale(largest);
+  }
+
+  // Column j of x, centred and scaled.
+  Eigen::ArrayXd column(const Eigen::MatrixXd& x, Eigen::Index j) const {
+    if (constant[static_cast<size_t>(j)]) return Eigen::ArrayXd::Zero(x.rows());
+    return (x.col(j).array() * before - mean(j)) * after;
+  }
+};
+
+// Centred columns without rescaling (see Centring).
+Eigen::MatrixXd centred_only(const Eigen::MatrixXd& x) {
+  const Centring c(x, false);
+  Eigen::MatrixXd out(x.rows(), x.cols());
+  for (Eigen::Index j = 0; j < x.cols(); ++j) out.col(j) = c.column(x, j).matrix();
+  return out;
+}
+
+// Why a side whose HSIC with itself is `self` (not > 0) leaves CKA undefined.
+std::string undefined_why(double self) {
+  if (self == 0) return "every row is the same (the centred gram is zero), so CKA with it is undefined";
+  return "its unbiased HSIC with itself is not positive (too few distinct rows), so debiased CKA with it is undefined";
+}
+
+// HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)); the square roots taken apart, so that
+// their product cannot overflow. Throws CkaUndefined for a side with nothing to compare.
+double cka_ratio(double kl, double kk, double ll, size_t index_x = 0, size_t index_y = 0) {
+  if (!(kk > 0)) throw CkaUndefined(0, index_x, undefined_why(kk));
+  if (!(ll > 0)) throw CkaUndefined(1, index_y, undefined_why(ll));
+  return kl / (std::sqrt(kk) * std::sqrt(ll));
+}
 
 // Song's unbiased HSIC in feature space for column-centred X, Y:
 // [||X^T Y||^2 - n/(n-2) sum_i |x_i|^2 |y_i|^2 + |X|^2 |Y|^2 / ((n-1)(n-2))] / (n (n-3)).
@@ -147,10 +199,11 @@ inline size_t packed_start(Eigen::Index j, Eigen::Index n) {
   return static_cast<size_t>(j) * static_cast<size_t>(2 * n - j - 1) / 2;
 }
 
-// Squared distances between the rows of x (features centred first), strictly
-// lower triangle packed, each gram tile turned into distances as it is formed.
+// Squared distances between the rows of cka_centred(x) (the RBF kernels do not
+// depend on x's scale: the bandwidth follows it), strictly lower triangle packed,
+// each gram tile turned into distances as it is formed.
 std::vector<double> packed_squared_distances(const Eigen::MatrixXd& x, bool mixed) {
-  const Eigen::MatrixXd c = centered(x);
+  const Eigen::MatrixXd c = cka_centred(x);
   const Eigen::Index n = c.rows();
   const Eigen::VectorXd sq = c.rowwise().squaredNorm();
   std::vector<double> p(static_cast<size_t>(n) * static_cast<size_t>(n - 1) / 2);
@@ -166,10 +219,9 @@ std::vector<double> packed_squared_distances(const Eigen::MatrixXd& x, bool mixe
   return p;
 }
 
-// Squared distances between rows, N x N.
-// Squared distances between rows, N x N.
+// Squared distances between the rows of cka_centred(x), N x N.
 Eigen::MatrixXd squared_distances(const Eigen::MatrixXd& x) {
-  Eigen::MatrixXd g = row_gram(centered(x));
+  Eigen::MatrixXd g = row_gram(cka_centred(x));
   gram_to_squared_distances(g);
   return g;
 }
@@ -239,12 +291,18 @@ double unbiased_hsic_sums(double kl, const Eigen::VectorXd& rk, const Eigen::Vec
   return (kl + rk.sum() * rl.sum() / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * rk.dot(rl)) / (n * (n - 3));
 }
 
-double gamma_from_median(double median, double scale) {
-  if (!(median > 0)) throw std::invalid_argument("RBF CKA: the median squared distance is 0 (most rows identical)");
+// side: which input the distances are of (CkaUndefined's side).
+double gamma_from_median(double median, double scale, int side) {
+  if (!(median > 0))
+    throw CkaUndefined(side, 0,
+                       "the median squared distance between its rows is 0 (most rows are the same), so the RBF "
+                       "bandwidth, and CKA with it, are undefined");
   return 1.0 / (2.0 * scale * scale * median);
 }
 
-double rbf_gamma(const Eigen::MatrixXd& d, double scale) { return gamma_from_median(median_all_entries(d), scale); }
+double rbf_gamma(const Eigen::MatrixXd& d, double scale, int side) {
+  return gamma_from_median(median_all_entries(d), scale, side);
+}
 
 }  // namespace
 
@@ -252,27 +310,26 @@ double linear_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, bool debia
   require_pair(x, y, debiased ? 4 : 2, debiased ? "debiased CKA" : "CKA");
   const Eigen::Index dx = x.cols(), dy = y.cols();
   if (mixed && !debiased && dx + dy <= x.rows()) {
-    // Centre in double and round once to float, straight into [X Y].
-    // One read of each column (contiguous): its mean, then centred and rounded.
+    // Centre and scale in double (cka_centred) and round once to float, straight
+    // into [X Y], without a centred double copy of either side.
+    const Centring cx(x), cy(y);
     Eigen::MatrixXf zf(x.rows(), dx + dy);
 #pragma omp parallel for schedule(static)
-    for (Eigen::Index j = 0; j < dx + dy; ++j) {
-      const auto col = j < dx ? x.col(j) : y.col(j - dx);
-      zf.col(j) = (col.array() - col.mean()).cast<float>().matrix();
-    }
+    for (Eigen::Index j = 0; j < dx + dy; ++j)
+      zf.col(j) = (j < dx ? cx.column(x, j) : cy.column(y, j - dx)).cast<float>().matrix();
     const Eigen::MatrixXd g = column_gram_mixed(zf);
     const double xx = g.topLeftCorner(dx, dx).squaredNorm(), yy = g.bottomRightCorner(dy, dy).squaredNorm();
-    return g.bottomLeftCorner(dy, dx).squaredNorm() / std::sqrt(xx * yy);
+    return cka_ratio(g.bottomLeftCorner(dy, dx).squaredNorm(), xx, yy);
   }
-  const Eigen::MatrixXd xc = centered(x), yc = centered(y);
+  const Eigen::MatrixXd xc = cka_centred(x), yc = cka_centred(y);
   const CrossNorms c = cross_norms(xc, yc, mixed);
-  if (!debiased) return c.xy / std::sqrt(c.xx * c.yy);
+  if (!debiased) return cka_ratio(c.xy, c.xx, c.yy);
   const double n = static_cast<double>(x.rows());
   const Eigen::VectorXd rx = xc.rowwise().squaredNorm(), ry = yc.rowwise().squaredNorm();
   const double hxy = unbiased_from_features(c.xy, rx, ry, n);
   const double hxx = unbiased_from_features(c.xx, rx, rx, n);
   const double hyy = unbiased_from_features(c.yy, ry, ry, n);
-  return hxy / std::sqrt(hxx * hyy);
+  return cka_ratio(hxy, hxx, hyy);
 }
 
 double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale, bool debiased, bool mixed) {
@@ -281,15 +338,15 @@ double rbf_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double scale,
   const Eigen::Index rows = x.rows();
   const double n = static_cast<double>(rows);
   const std::vector<double> dx = packed_squared_distances(x, mixed), dy = packed_squared_distances(y, mixed);
-  const double gx = gamma_from_median(median_from_pairs(dx, rows), scale);
-  const double gy = gamma_from_median(median_from_pairs(dy, rows), scale);
+  const double gx = gamma_from_median(median_from_pairs(dx, rows), scale, 0);
+  const double gy = gamma_from_median(median_from_pairs(dy, rows), scale, 1);
   const KernelSums s = rbf_kernel_sums_packed(dx, gx, dy, gy, rows);
   if (debiased) {
-    return unbiased_hsic_sums(s.kl, s.rk, s.rl, n) /
-           std::sqrt(unbiased_hsic_sums(s.kk, s.rk, s.rk, n) * unbiased_hsic_sums(s.ll, s.rl, s.rl, n));
+    return cka_ratio(unbiased_hsic_sums(s.kl, s.rk, s.rl, n), unbiased_hsic_sums(s.kk, s.rk, s.rk, n),
+                     unbiased_hsic_sums(s.ll, s.rl, s.rl, n));
   }
-  return biased_hsic(s.kl, s.rk, s.rl, 1, 1, n) /
-         std::sqrt(biased_hsic(s.kk, s.rk, s.rk, 1, 1, n) * biased_hsic(s.ll, s.rl, s.rl, 1, 1, n));
+  return cka_ratio(biased_hsic(s.kl, s.rk, s.rl, 1, 1, n), biased_hsic(s.kk, s.rk, s.rk, 1, 1, n),
+                   biased_hsic(s.ll, s.rl, s.rl, 1, 1, n));
 }
 
 double minibatch_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, CkaKernel kernel, int64_t batch,
@@ -298,6 +355,10 @@ double minibatch_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, CkaKern
   if (batch < 4) throw std::invalid_argument("--minibatch must be >= 4 (unbiased HSIC), got " + std::to_string(batch));
   if (kernel == CkaKernel::rbf && !(scale > 0)) throw std::invalid_argument("--rbf-scale must be > 0");
   const Eigen::Index n = x.rows();
+  // One scale per input for all its minibatches (their HSICs are summed), so
+  // that no square leaves the double range.
+  auto max_abs = [](const Eigen::MatrixXd& m) { return m.size() > 0 ? m.cwiseAbs().maxCoeff() : 0.0; };
+  const Eigen::MatrixXd xs = x * power_of_two_scale(max_abs(x)), ys = y * power_of_two_scale(max_abs(y));
   std::vector<Eigen::Index> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), Eigen::Index{0});
   std::mt19937_64 rng(seed);
@@ -308,12 +369,12 @@ double minibatch_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, CkaKern
     if (m < 4) break;
     Eigen::MatrixXd xb(m, x.cols()), yb(m, y.cols());
     for (Eigen::Index i = 0; i < m; ++i) {
-      xb.row(i) = x.row(order[static_cast<size_t>(start + i)]);
-      yb.row(i) = y.row(order[static_cast<size_t>(start + i)]);
+      xb.row(i) = xs.row(order[static_cast<size_t>(start + i)]);
+      yb.row(i) = ys.row(order[static_cast<size_t>(start + i)]);
     }
     const double nb = static_cast<double>(m);
     if (kernel == CkaKernel::linear) {
-      const Eigen::MatrixXd xc = centered(xb), yc = centered(yb);
+      const Eigen::MatrixXd xc = centred_only(xb), yc = centred_only(yb);
       const CrossNorms c = cross_norms(xc, yc, false);
       const Eigen::VectorXd rx = xc.rowwise().squaredNorm(), ry = yc.rowwise().squaredNorm();
       sxy += unbiased_from_features(c.xy, rx, ry, nb);
@@ -321,13 +382,13 @@ double minibatch_cka(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, CkaKern
       syy += unbiased_from_features(c.yy, ry, ry, nb);
     } else {
       const Eigen::MatrixXd dx = squared_distances(xb), dy = squared_distances(yb);
-      const KernelSums s = rbf_kernel_sums(dx, rbf_gamma(dx, scale), dy, rbf_gamma(dy, scale));
+      const KernelSums s = rbf_kernel_sums(dx, rbf_gamma(dx, scale, 0), dy, rbf_gamma(dy, scale, 1));
       sxy += unbiased_hsic_sums(s.kl, s.rk, s.rl, nb);
       sxx += unbiased_hsic_sums(s.kk, s.rk, s.rk, nb);
       syy += unbiased_hsic_sums(s.ll, s.rl, s.rl, nb);
     }
   }
-  return sxy / std::sqrt(sxx * syy);
+  return cka_ratio(sxy, sxx, syy);
 }
 
 Eigen::MatrixXd linear_cka_matrix(const std::vector<Eigen::MatrixXd>& a, const std::vector<Eigen::MatrixXd>& b,
@@ -339,8 +400,13 @@ Eigen::MatrixXd linear_cka_matrix(const std::vector<Eigen::MatrixXd>& a, const s
     for (const auto& m : *side) require_pair(a[0], m, debiased ? 4 : 2, debiased ? "debiased CKA" : "CKA");
   if (n > 4096) {
     for (size_t i = 0; i < a.size(); ++i)
-      for (size_t j = 0; j < b.size(); ++j)
-        out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = linear_cka(a[i], b[j], debiased);
+      for (size_t j = 0; j < b.size(); ++j) {
+        try {
+          out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = linear_cka(a[i], b[j], debiased);
+        } catch (const CkaUndefined& e) {
+          throw CkaUndefined(e.side, e.side == 0 ? i : j, e.what());
+        }
+      }
     return out;
   }
   struct Stats {
@@ -349,23 +415,32 @@ Eigen::MatrixXd linear_cka_matrix(const std::vector<Eigen::MatrixXd>& a, const s
     double self = 0;     // HSIC(K, K), biased or unbiased (up to the common factor)
   };
   const double nn = static_cast<double>(n);
-  auto stats = [&](const Eigen::MatrixXd& x) {
+  auto stats = [&](const Eigen::MatrixXd& x, int side, size_t index) {
     Stats s;
-    s.k = row_gram(centered(x));
+    s.k = row_gram(cka_centred(x));
     s.r = s.k.diagonal();
     const double kk = s.k.squaredNorm();
     s.self = debiased ? unbiased_from_features(kk, s.r, s.r, nn) : kk;
+    if (!(s.self > 0)) throw CkaUndefined(side, index, undefined_why(s.self));
     return s;
   };
   std::vector<Stats> sa, sb;
-  for (const auto& m : a) sa.push_back(stats(m));
-  for (const auto& m : b) sb.push_back(stats(m));
+  for (size_t i = 0; i < a.size(); ++i) sa.push_back(stats(a[i], 0, i));
+  for (size_t j = 0; j < b.size(); ++j) sb.push_back(stats(b[j], 1, j));
   for (size_t i = 0; i < a.size(); ++i)
     for (size_t j = 0; j < b.size(); ++j) {
       const double kl = sa[i].k.cwiseProduct(sb[j].k).sum();
       const double h = debiased ? unbiased_from_features(kl, sa[i].r, sb[j].r, nn) : kl;
-      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = h / std::sqrt(sa[i].self * sb[j].self);
+      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = cka_ratio(h, sa[i].self, sb[j].self, i, j);
     }
+  return out;
+}
+
+Eigen::MatrixXd cka_centred(const Eigen::MatrixXd& x) {
+  const Centring c(x);
+  Eigen::MatrixXd out(x.rows(), x.cols());
+#pragma omp parallel for schedule(static)
+  for (Eigen::Index j = 0; j < x.cols(); ++j) out.col(j) = c.column(x, j).matrix();
   return out;
 }
 
@@ -373,7 +448,7 @@ Eigen::MatrixXd linear_gram(const Eigen::MatrixXd& x) { return x * x.transpose()
 
 Eigen::MatrixXd rbf_gram(const Eigen::MatrixXd& x, double scale) {
   const Eigen::MatrixXd d = squared_distances(x);
-  return (d.array() * -rbf_gamma(d, scale)).exp().matrix();
+  return (d.array() * -rbf_gamma(d, scale, 0)).exp().matrix();
 }
 
 double gram_cka(const Eigen::MatrixXd& k, const Eigen::MatrixXd& l, bool debiased) {

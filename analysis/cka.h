@@ -11,10 +11,15 @@
 //   minibatch: Nguyen, Raghu & Kornblith 2021: unbiased HSIC averaged over minibatches
 //            of a seeded random order, CKA = mean HSIC(K,L) / sqrt(mean HSIC(K,K) mean HSIC(L,L))
 // All sums in double (with mixed: float32 products over blocks of 128-256 terms, each
-// block's sum added in double); features centred first. Throws std::invalid_argument when
-// the row counts differ or n is too small.
+// block's sum added in double); features centred first, and each input scaled by a power
+// of two to |values| < 1 (cka_centred), so inputs near the float range (1e19..3e38, whose
+// squares and squared norms overflow) give the same CKA as small ones. Throws
+// std::invalid_argument when the row counts differ or n is too small, and CkaUndefined
+// when a side leaves CKA undefined.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,6 +28,25 @@
 namespace ml {
 
 enum class CkaKernel { linear, rbf };
+
+// CKA is undefined because one input has nothing left to compare: its centred gram
+// is zero (every row the same), its RBF bandwidth is zero (most rows the same), or
+// its unbiased HSIC with itself is not positive. side: 0 for x (A), 1 for y (B);
+// index: the representation's place in linear_cka_matrix's list (0 elsewhere), so
+// that a caller can name the file.
+struct CkaUndefined : std::invalid_argument {
+  CkaUndefined(int which_side, std::size_t which_index, const std::string& why)
+      : std::invalid_argument(why), side(which_side), index(which_index) {}
+  int side;
+  std::size_t index;
+};
+
+// x with each column centred, scaled by a power of two (exact) so that its largest
+// |value| lies in [0.5, 1): CKA does not change when either side is scaled, and
+// every gram entry, squared norm and product of two then stays inside the float
+// and double range. A column whose values are all equal becomes exact zeros (its
+// mean, rounded, need not equal the value).
+Eigen::MatrixXd cka_centred(const Eigen::MatrixXd& x);
 CkaKernel parse_cka_kernel(const std::string& name);  // "linear" or "rbf"
 
 // Linear CKA in feature space (O(N D^2)); debiased uses Song's estimator in its

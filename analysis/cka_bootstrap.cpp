@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "analysis/cka.h"
 #include "analysis/gram.h"
 
 namespace ml {
@@ -141,7 +142,7 @@ double cka_of_draw(const Eigen::MatrixXd& k, const Eigen::MatrixXd& l, bool debi
     hkk = biased_hsic(kk, d.w, d.u, d.u);
     hll = biased_hsic(ll, d.w, d.v, d.v);
   }
-  return hkl / std::sqrt(hkk * hll);  // NaN when a resample leaves either side without variance
+  return hkl / (std::sqrt(hkk) * std::sqrt(hll));  // NaN when a resample leaves either side without variance
 }
 
 }  // namespace
@@ -189,8 +190,9 @@ BootstrapInterval bootstrap_linear_cka(const Eigen::MatrixXd& x, const Eigen::Ma
   if (x.rows() != y.rows())
     throw std::invalid_argument("A has " + std::to_string(x.rows()) + " rows but B has " + std::to_string(y.rows()) +
                                 " (CKA compares the same examples)");
-  const Eigen::MatrixXd kx = row_gram(x.rowwise() - x.colwise().mean(), mixed);
-  const Eigen::MatrixXd ky = row_gram(y.rowwise() - y.colwise().mean(), mixed);
+  // Centred and scaled (CKA does not depend on either side's scale): no gram entry leaves the float range.
+  const Eigen::MatrixXd kx = row_gram(cka_centred(x), mixed);
+  const Eigen::MatrixXd ky = row_gram(cka_centred(y), mixed);
   return bootstrap_gram_cka(kx, ky, debiased, draws, seed, level);
 }
 

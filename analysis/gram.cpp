@@ -4,6 +4,7 @@
 #include "analysis/gram.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -149,6 +150,14 @@ Eigen::MatrixXd column_gram(const Eigen::MatrixXd& z, bool mixed) {
   }
   total.triangularView<Eigen::StrictlyUpper>() = total.transpose();
   return total;
+}
+
+double power_of_two_scale(double m) {
+  if (!(m > 0) || !std::isfinite(m)) return 1.0;
+  int e = 0;
+  std::frexp(m, &e);
+  // Kept inside the normal range: 2^-1022 .. 2^1022.
+  return std::ldexp(1.0, std::clamp(-e, -1022, 1022));
 }
 
 void gram_to_squared_distances(Eigen::MatrixXd& g) {

@@ -54,6 +54,13 @@ Eigen::MatrixXd column_gram(const Eigen::MatrixXd& z, bool mixed = false);
 // The same from float32 data (what the mixed path casts z to).
 Eigen::MatrixXd column_gram_mixed(const Eigen::MatrixXf& z);
 
+// The power of two 2^-e with 2^(e-1) <= m < 2^e (1 for m = 0 or not finite):
+// data whose largest |value| is m, multiplied by it (exactly), lie in (-1, 1),
+// so that no product or sum of squares of them overflows float or double. For
+// the measures that do not depend on the data's scale (CKA, correlation), or
+// that are scaled back (Euclidean distances).
+double power_of_two_scale(double m);
+
 // Squared Euclidean distances between rows from a gram matrix:
 // D(i, j) = max(G(i,i) + G(j,j) - 2 G(i,j), 0), zero diagonal. In place.
 void gram_to_squared_distances(Eigen::MatrixXd& g);

@@ -27,6 +27,7 @@ HumanMeasure rdm_spearman(const std::string& metric, const Eigen::MatrixXd& x, c
   if (options.bootstrap > 0) h.ci = BootstrapInterval{kNaN, kNaN, options.bootstrap};
   if (has_constant_row(x) || has_constant_row(y)) return h;  // the correlation distance is undefined
   const Eigen::MatrixXd a = probability_rdm(x), b = probability_rdm(y);
+  if (constant_rdm(a) || constant_rdm(b)) return h;  // no Spearman r with a constant RDM
   h.value = compare_rdms(a, b, RdmComparison::spearman);
   if (options.bootstrap > 0)
     h.ci = bootstrap_rdm_comparison(a, b, RdmComparison::spearman, options.bootstrap, options.boot_seed);

@@ -33,12 +33,18 @@ bool has_constant_row(const Eigen::MatrixXd& x) {
 
 Eigen::MatrixXd probability_rdm(const Eigen::MatrixXd& x) { return compute_rdm(x, RdmDistance::correlation); }
 
+bool constant_rdm(const Eigen::MatrixXd& rdm) {
+  return !comparison_undefined(upper_triangle(rdm), RdmComparison::spearman).empty();
+}
+
 double human_rdm_spearman(const Eigen::MatrixXd& model, const Eigen::MatrixXd& human) {
   if (model.rows() != human.rows() || model.rows() < 3)
     throw std::invalid_argument("human RDM: needs the same images (at least 3) on both sides, got " +
                                 std::to_string(model.rows()) + " and " + std::to_string(human.rows()));
   if (has_constant_row(model) || has_constant_row(human)) return std::numeric_limits<double>::quiet_NaN();
-  return compare_rdms(probability_rdm(model), probability_rdm(human), RdmComparison::spearman);
+  const Eigen::MatrixXd a = probability_rdm(model), b = probability_rdm(human);
+  if (constant_rdm(a) || constant_rdm(b)) return std::numeric_limits<double>::quiet_NaN();
+  return compare_rdms(a, b, RdmComparison::spearman);
 }
 
 std::pair<Eigen::MatrixXd, Eigen::MatrixXd> split_half_counts(const Eigen::MatrixXd& counts, uint64_t seed) {

@@ -11,8 +11,9 @@
 //                       people: 2r / (1 + r). A model cannot be expected to match
 //                       people's RDM better than people's own halves match.
 // A row whose entries are all equal (a uniform distribution) has no correlation
-// distance to anything; these measures are then NaN rather than an error, so
-// that a uniform "model" still gets its other measures.
+// distance to anything, and an RDM whose dissimilarities are all equal no
+// Spearman r; these measures are then NaN rather than an error, so that a
+// uniform "model" still gets its other measures.
 #pragma once
 #include <cstdint>
 #include <utility>
@@ -30,8 +31,11 @@ bool has_constant_row(const Eigen::MatrixXd& x);
 // The correlation RDM of x's rows (analysis/rdm.h, in double).
 Eigen::MatrixXd probability_rdm(const Eigen::MatrixXd& x);
 
+// Whether every off-diagonal dissimilarity of rdm is the same (Spearman's r with it is undefined).
+bool constant_rdm(const Eigen::MatrixXd& rdm);
+
 // Spearman correlation of the two RDMs of model's and human's rows (N x C each,
-// N >= 3 so that there are 3 pairs); NaN when either has a constant row.
+// N >= 3 so that there are 3 pairs); NaN when either has a constant row or a constant RDM.
 double human_rdm_spearman(const Eigen::MatrixXd& model, const Eigen::MatrixXd& human);
 
 // Halves A and B of each row's people (see above): integer counts, row sums

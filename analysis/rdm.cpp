@@ -30,13 +30,9 @@ std::string rdm_distance_name(RdmDistance d) {
 
 namespace {
 
-// Rows scaled to unit norm; a zero row is an error (what names the distance).
-void normalize_rows(Eigen::MatrixXd& x, const std::string& what, const std::string& why) {
+// Rows scaled to unit norm (first_undefined_row has excluded zero rows).
+void normalize_rows(Eigen::MatrixXd& x) {
   const Eigen::VectorXd norms = x.rowwise().norm();
-  for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    if (!(norms(i) > 0))
-      throw std::invalid_argument(what + " distance undefined: row " + std::to_string(i) + " " + why);
-  }
   x.array().colwise() /= norms.array();
 }
 
@@ -68,27 +64,55 @@ Eigen::MatrixXd one_minus_gram(const Eigen::MatrixXd& c, bool mixed) {
 
 }  // namespace
 
+Eigen::Index first_undefined_row(const Eigen::MatrixXd& x, RdmDistance distance) {
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    if (distance == RdmDistance::correlation && x.row(i).maxCoeff() == x.row(i).minCoeff()) return i;
+    if (distance == RdmDistance::cosine && (x.row(i).array() == 0).all()) return i;
+  }
+  return -1;
+}
+
+std::string undefined_row_reason(RdmDistance distance) {
+  return distance == RdmDistance::cosine ? "is all zeros" : "has zero variance (all its values are equal)";
+}
+
 Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance, bool mixed) {
   if (x.rows() < 1 || x.cols() < 1) throw std::invalid_argument("RDM of an empty matrix");
+  const Eigen::Index bad = first_undefined_row(x, distance);
+  if (bad >= 0)
+    throw std::invalid_argument(rdm_distance_name(distance) + " distance undefined: row " + std::to_string(bad) + " " +
+                                undefined_row_reason(distance));
+  // Exact (a power of two): no square or sum below can leave the float or double range.
+  const double s = power_of_two_scale(x.cwiseAbs().maxCoeff());
   switch (distance) {
     case RdmDistance::correlation: {
-      Eigen::MatrixXd c = x.colwise() - x.rowwise().mean();
-      normalize_rows(c, "correlation", "has zero variance");
+      Eigen::MatrixXd c = x * s;
+      const Eigen::VectorXd means = c.rowwise().mean();
+      c.colwise() -= means;
+      normalize_rows(c);
       return one_minus_gram(c, mixed);
     }
     case RdmDistance::cosine: {
-      Eigen::MatrixXd c = x;
-      normalize_rows(c, "cosine", "is all zeros");
+      Eigen::MatrixXd c = x * s;
+      normalize_rows(c);
       return one_minus_gram(c, mixed);
     }
     case RdmDistance::euclidean: {
       // Distances do not change when every row moves by the same vector;
       // centring the columns first keeps the norms small and the
-      // cancellation in |a|^2 + |b|^2 - 2 a.b mild.
-      const Eigen::MatrixXd c = x.rowwise() - x.colwise().mean();
+      // cancellation in |a|^2 + |b|^2 - 2 a.b mild. The centred values are
+      // scaled once more into [0.5, 1), so that float products neither
+      // overflow nor lose small centred values to underflow.
+      Eigen::MatrixXd c = x * s;
+      const Eigen::RowVectorXd means = c.colwise().mean();
+      c.rowwise() -= means;
+      const double t = power_of_two_scale(c.cwiseAbs().maxCoeff());
+      c *= t;
       Eigen::MatrixXd g = row_gram(c, mixed);
       gram_to_squared_distances(g);
       g /= static_cast<double>(x.cols());
+      // Undo both scalings (distances go with the square of the values), exactly.
+      g *= std::ldexp(1.0, -2 * (std::ilogb(s) + std::ilogb(t)));
       return g;
     }
   }

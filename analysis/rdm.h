@@ -32,7 +32,20 @@ std::string rdm_distance_name(RdmDistance d);
 
 // N x N RDM of the rows of x. correlation/cosine throw std::invalid_argument
 // naming the first row with zero variance / zero norm (the distance is undefined).
+// x is first scaled by a power of two (exact) to |values| < 1 and euclidean scaled
+// back at the end, so that values near the float range (1e19..3e38, whose squares
+// overflow float, or double's sums of them) give the right distances in either precision.
 Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance, bool mixed = false);
+
+// The first row whose distance to the others is undefined, or -1: for correlation
+// a row whose values are all equal (zero variance; tested exactly, since the mean
+// of equal values need not round back to them), for cosine a row of zeros.
+// Euclidean has none.
+Eigen::Index first_undefined_row(const Eigen::MatrixXd& x, RdmDistance distance);
+
+// Why that row's distance is undefined: "has zero variance (all its values are
+// equal)" or "is all zeros".
+std::string undefined_row_reason(RdmDistance distance);
 
 // The correlation RDM from the gram G = X X^T of the N x D data X (double) and X's
 // row means: rows centred over the features, <x_i - m_i, x_j - m_j> = G_ij - D m_i m_j.

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
+#include <utility>
 
 namespace ml {
 
@@ -168,6 +170,20 @@ double compare_vectors(const std::vector<double>& a, const std::vector<double>& 
   throw std::invalid_argument("unknown RDM comparison");
 }
 
+std::string comparison_undefined(const std::vector<double>& v, RdmComparison method) {
+  if (v.empty()) return "";
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  if ((method == RdmComparison::spearman || method == RdmComparison::pearson) && *lo == *hi) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%.12g", *lo);
+    return std::string("the RDM is constant (every dissimilarity is ") + value +
+           "), a correlation with it is undefined";
+  }
+  if (method == RdmComparison::cosine && *lo == 0 && *hi == 0)
+    return "the RDM is all zeros, its cosine with another is undefined";
+  return "";
+}
+
 double compare_rdms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmComparison method) {
   if (a.rows() != a.cols() || b.rows() != b.cols())
     throw std::invalid_argument("an RDM must be square: got " + std::to_string(a.rows()) + " x " +
@@ -177,7 +193,12 @@ double compare_rdms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmCompa
     throw std::invalid_argument("RDMs of different sizes: " + std::to_string(a.rows()) + " and " +
                                 std::to_string(b.rows()) + " conditions");
   if (a.rows() < 3) throw std::invalid_argument("RDMs need at least 3 conditions (2 dissimilarities) to compare");
-  return compare_vectors(upper_triangle(a), upper_triangle(b), method);
+  const std::vector<double> ua = upper_triangle(a), ub = upper_triangle(b);
+  for (const auto& [v, name] : {std::pair{&ua, "A"}, std::pair{&ub, "B"}}) {
+    const std::string why = comparison_undefined(*v, method);
+    if (!why.empty()) throw std::invalid_argument(std::string("RDM ") + name + ": " + why);
+  }
+  return compare_vectors(ua, ub, method);
 }
 
 }  // namespace ml

@@ -36,8 +36,14 @@ double cosine_similarity(const std::vector<double>& a, const std::vector<double>
 
 double compare_vectors(const std::vector<double>& a, const std::vector<double>& b, RdmComparison method);
 
+// Why `method` between the dissimilarities v and any others is undefined, or ""
+// when it is defined: Pearson and Spearman of a constant v ("the RDM is constant
+// ..."), cosine of an all-zero v. Kendall tau-a and rho-a are always defined.
+std::string comparison_undefined(const std::vector<double>& v, RdmComparison method);
+
 // Both square and of the same size (std::invalid_argument otherwise), then
-// compare_vectors over the upper triangles.
+// compare_vectors over the upper triangles; std::invalid_argument ("RDM A: the
+// RDM is constant ...") where comparison_undefined says so.
 double compare_rdms(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, RdmComparison method);
 
 }  // namespace ml

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     if (out.empty()) throw std::invalid_argument("no --out PNG given (see --help)");
     if (scale < 1 || scale > 64) throw std::invalid_argument("--scale " + std::to_string(scale) + ": must be 1..64");
     const ml::Checkpoint ck = ml::load_safetensors(checkpoint);
+    // Any non-finite tensor: the file holds no trained weights, whichever layer is drawn.
+    ml::require_finite_tensors(ck);
     const std::string name = layer + ".weight";
     const ml::Tensor* w = ck.find(name);
     if (!w) {

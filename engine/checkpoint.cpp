@@ -4,6 +4,7 @@
 #include <bit>
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -173,6 +174,19 @@ const Tensor* Checkpoint::find(const std::string& name) const {
     if (t.name == name) return &t.tensor;
   }
   return nullptr;
+}
+
+void require_finite_tensors(const Checkpoint& checkpoint) {
+  for (const NamedTensor& t : checkpoint.tensors) {
+    const float* v = t.tensor.data();
+    for (size_t i = 0; i < t.tensor.numel(); ++i) {
+      if (std::isfinite(v[i])) continue;
+      const std::string value = std::isnan(v[i]) ? "nan" : v[i] > 0 ? "inf" : "-inf";
+      throw std::runtime_error(checkpoint.path + ": " +
+                               printable("tensor '" + t.name + "' holds " + value + " at element " + std::to_string(i) +
+                                         " (weights that are not finite: a diverged run or a damaged file)"));
+    }
+  }
 }
 
 Checkpoint load_safetensors(const std::string& path) { return parse_safetensors(read_whole_file(path), path); }

@@ -49,6 +49,11 @@ Checkpoint load_safetensors(const std::string& path);
 // The same from the file's bytes (path only names it in errors).
 Checkpoint parse_safetensors(const std::string& bytes, const std::string& path);
 
+// Throws std::runtime_error "path: tensor 'fc1.weight' holds nan at element 3 ..."
+// (one line) at the first NaN or infinity in any tensor: a diverged run's or a
+// damaged file's weights, which would turn everything computed from them into NaN.
+void require_finite_tensors(const Checkpoint& checkpoint);
+
 // Copies the stored tensor `name` into dst (any device) after checking that
 // the shapes match exactly. Throws std::invalid_argument:
 // "checkpoint has no tensor 'name'" or

@@ -118,6 +118,7 @@ void record(const RecordConfig& c) {
   const Device device = parse_device(c.device);
 
   const Checkpoint ck = load_safetensors(c.checkpoint);
+  require_finite_tensors(ck);  // NaN weights would record NaN activations
   auto meta = [&](const std::string& key) {
     auto it = ck.metadata.find(key);
     if (it == ck.metadata.end() || it->second.empty())

@@ -13,7 +13,7 @@ namespace ml::analyze {
 
 int cmd_cca(int argc, char** argv) {
   std::string method_name = "svcca", a_path, b_path;
-  double keep = 0.99;
+  std::string keep_text = "0.99";
   const Subcommand sub{
       "cca",
       "Canonical correlation analysis between two representations of the same N examples\n"
@@ -37,13 +37,14 @@ int cmd_cca(int argc, char** argv) {
     // clang-format off
     o.add_options()
       ("method", "svcca, pwcca or mean", cxxopts::value(method_name)->default_value(method_name))
-      ("keep", "share of the variance the SVD reduction keeps, in (0, 1]", cxxopts::value(keep)->default_value("0.99"));
+      ("keep", "share of the variance the SVD reduction keeps, in (0, 1]",
+       cxxopts::value(keep_text)->default_value(keep_text));
     // clang-format on
   });
   if (!parsed) return 0;
   const Common& c = parsed->common;
   const ml::CcaMethod method = ml::parse_cca_method(method_name);
-  if (!(keep > 0 && keep <= 1)) throw std::invalid_argument("--keep " + fmt(keep) + ": must be in (0, 1]");
+  const double keep = number_flag("--keep", keep_text, [](double v) { return v > 0 && v <= 1; }, "in (0, 1]");
   Timer timer;
   auto [a, b] = load_pair(a_path, b_path, "cca");
   timer.lap("read");

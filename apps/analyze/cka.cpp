@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "analysis/cka.h"
 #include "analysis/cka_bootstrap.h"
 #include "analysis/matrix_io.h"
 #include "apps/analyze/bootstrap_flags.h"
@@ -46,7 +47,12 @@ int cmd_cka(int argc, char** argv) {
   const Eigen::MatrixXd a = ml::load_matrix_npy(a_path), b = ml::load_matrix_npy(b_path);
   require_same_rows(a, a_path, b, b_path);
   timer.lap("read");
-  const double v = run_cka(a, b, f);
+  double v = 0;
+  try {
+    v = run_cka(a, b, f);
+  } catch (const ml::CkaUndefined& e) {
+    throw std::invalid_argument((e.side == 0 ? a_path : b_path) + ": " + e.what());
+  }
   timer.lap("compute");
   ml::BootstrapInterval ci;
   if (boot.draws > 0) {

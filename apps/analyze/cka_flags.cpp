@@ -13,7 +13,7 @@ void add_cka_flags(cxxopts::Options& o, CkaFlags& f) {
   o.add_options()
     ("kernel", "linear or rbf", cxxopts::value(f.kernel)->default_value(f.kernel))
     ("rbf-scale", "RBF bandwidth sigma = scale * sqrt(median squared distance)",
-       cxxopts::value(f.scale)->default_value("0.5"))
+       cxxopts::value(f.scale_text)->default_value(f.scale_text))
     ("debiased", "the unbiased HSIC estimator (Song et al. 2012; needs N >= 4)")
     ("minibatch", "minibatch CKA (Nguyen, Raghu & Kornblith 2021) over batches of M rows in a random order "
                   "(unbiased HSIC per batch; 0: off)", cxxopts::value(f.minibatch)->default_value("0"))
@@ -26,7 +26,7 @@ void finish_cka_flags(const cxxopts::ParseResult& args, CkaFlags& f) {
   f.debiased = args.count("debiased") > 0;
   ml::parse_cka_kernel(f.kernel);
   use_mixed(f.precision, 0);
-  if (!(f.scale > 0)) throw std::invalid_argument("--rbf-scale must be > 0, got " + fmt(f.scale));
+  f.scale = number_flag("--rbf-scale", f.scale_text, [](double v) { return v > 0; }, "a finite positive number");
   if (f.minibatch < 0 || (f.minibatch > 0 && f.minibatch < 4))
     throw std::invalid_argument("--minibatch must be 0 (off) or >= 4, got " + std::to_string(f.minibatch));
 }

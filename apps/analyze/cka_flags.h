@@ -11,7 +11,8 @@ namespace ml::analyze {
 
 struct CkaFlags {
   std::string kernel = "linear";
-  double scale = 0.5;
+  double scale = 0.5;  // from scale_text, by finish_cka_flags
+  std::string scale_text = "0.5";
   bool debiased = false;
   int64_t minibatch = 0;
   uint64_t seed = 1;

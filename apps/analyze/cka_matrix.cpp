@@ -79,13 +79,26 @@ int cmd_cka_matrix(int argc, char** argv) {
   for (size_t j = 0; j < xb.size(); ++j) require_same_rows(xa[0], pa[0], xb[j], pb[j]);
   timer.lap("read");
   Eigen::MatrixXd m;
+  // A layer that leaves CKA undefined (every row the same) is named by its file.
+  auto undefined = [&](const ml::CkaUndefined& e, size_t i, size_t j) {
+    return std::invalid_argument((e.side == 0 ? pa[i] : pb[j]) + ": " + e.what());
+  };
   if (ml::parse_cka_kernel(f.kernel) == ml::CkaKernel::linear && f.minibatch == 0) {
-    m = ml::linear_cka_matrix(xa, xb, f.debiased);
+    try {
+      m = ml::linear_cka_matrix(xa, xb, f.debiased);
+    } catch (const ml::CkaUndefined& e) {
+      throw undefined(e, e.index, e.index);
+    }
   } else {
     m.resize(static_cast<Eigen::Index>(la.size()), static_cast<Eigen::Index>(lb.size()));
     for (size_t i = 0; i < la.size(); ++i)
-      for (size_t j = 0; j < lb.size(); ++j)
-        m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = run_cka(xa[i], xb[j], f);
+      for (size_t j = 0; j < lb.size(); ++j) {
+        try {
+          m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = run_cka(xa[i], xb[j], f);
+        } catch (const ml::CkaUndefined& e) {
+          throw undefined(e, i, j);
+        }
+      }
   }
   timer.lap("compute");
   const std::string model_a = c.model.empty() ? model_of_dir(dir_a) : c.model;

@@ -1,6 +1,9 @@
 #include "apps/analyze/common.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -131,6 +134,17 @@ void emit_csv(const Common& c, const std::string& text) {
 std::string default_beside_out(const std::string& given, const Common& c, const std::string& suffix) {
   if (!given.empty()) return given;
   return c.out.empty() ? "" : beside(c.out, suffix);
+}
+
+double number_flag(const std::string& flag, const std::string& text, bool (*ok)(double), const std::string& must) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  const bool whole =
+      !text.empty() && end == text.c_str() + text.size() && !std::isspace(static_cast<unsigned char>(text[0]));
+  if (!whole || errno == ERANGE || !std::isfinite(v) || !ok(v))
+    throw std::invalid_argument(flag + " " + text + ": must be " + must);
+  return v;
 }
 
 namespace {

@@ -105,6 +105,12 @@ void emit_csv(const Common& c, const std::string& text);
 // given, else OUT's name with suffix when --out is given, else "" (not written).
 std::string default_beside_out(const std::string& given, const Common& c, const std::string& suffix);
 
+// A number flag's value, taken as text so that nan, inf and values out of double's
+// range are refused here by name (cxxopts would parse "nan" as a number or call
+// it a bad value without the flag): throws "FLAG TEXT: must be MUST" unless
+// TEXT is a whole finite number v with ok(v).
+double number_flag(const std::string& flag, const std::string& text, bool (*ok)(double), const std::string& must);
+
 // ---- precision -------------------------------------------------------------------
 // --precision double: every product and sum in double. mixed: the big products
 // (N x N grams, D x D feature grams) as float32 GEMMs over blocks of 128 terms,

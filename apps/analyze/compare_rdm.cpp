@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/rdm_bootstrap.h"
@@ -48,6 +49,12 @@ int cmd_compare_rdm(int argc, char** argv) {
   timer.lap("read");
   const std::vector<double> ua = ml::upper_triangle(a), ub = ml::upper_triangle(b);
   if (ua.size() < 2) throw std::invalid_argument("RDMs need at least 3 conditions to compare");
+  for (const auto m : methods)
+    for (const auto& [v, path] : {std::pair{&ua, &a_path}, std::pair{&ub, &b_path}}) {
+      const std::string why = ml::comparison_undefined(*v, m);
+      if (!why.empty())
+        throw std::invalid_argument(*path + ": " + why + " (--method " + ml::rdm_comparison_name(m) + ")");
+    }
   std::ostringstream csv;
   csv << "model,layer,model_b,layer_b,metric,value" << bootstrap_header(boot) << "\n";
   const std::string key = csv_field(c.model.empty() ? model_of_file(a_path) : c.model) + ',' +

@@ -55,7 +55,7 @@ int cmd_human(int argc, char** argv) {
       "                             matrices (mean probability vector per true class; labels)\n"
       "  human_rdm_spearman         Spearman r of the model's and the people's RDMs (1 - Pearson r\n"
       "                             of two images' probability vectors) over the first\n"
-      "                             --rdm-images images (nan if a row is uniform)\n"
+      "                             --rdm-images images (nan if a row is uniform or an RDM constant)\n"
       "  human_rdm_ceiling          each image's people split at random into two halves\n"
       "                             (--split-seed), the halves' RDMs Spearman-correlated, 2r/(1+r)\n"
       "                             (counts)\n"

@@ -12,7 +12,7 @@
 namespace ml::analyze {
 
 int cmd_procrustes(int argc, char** argv) {
-  double alpha = 1.0;
+  std::string alpha_text = "1";
   std::string a_path, b_path;
   const Subcommand sub{
       "procrustes",
@@ -32,11 +32,11 @@ int cmd_procrustes(int argc, char** argv) {
       {.pair = true}};
   const auto parsed = open_subcommand(sub, argc, argv, [&](cxxopts::Options& o) {
     o.add_options()("alpha", "in [0, 1]: 1 the angular Procrustes distance, 0 fully whitened (CCA-like)",
-                    cxxopts::value(alpha)->default_value("1"));
+                    cxxopts::value(alpha_text)->default_value(alpha_text));
   });
   if (!parsed) return 0;
   const Common& c = parsed->common;
-  if (!(alpha >= 0 && alpha <= 1)) throw std::invalid_argument("--alpha " + fmt(alpha) + ": must be in [0, 1]");
+  const double alpha = number_flag("--alpha", alpha_text, [](double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
   Timer timer;
   auto [a, b] = load_pair(a_path, b_path, "procrustes");
   timer.lap("read");

@@ -54,6 +54,13 @@ int cmd_rdm(int argc, char** argv) {
   } else {
     timer.lap("read");
   }
+  const Eigen::Index bad = ml::first_undefined_row(x, dist);
+  if (bad >= 0) {
+    const std::string row = by_class ? "the mean row of class " + std::to_string(classes[static_cast<size_t>(bad)])
+                                     : "row " + std::to_string(bad);
+    throw std::invalid_argument(input + ": " + row + " " + ml::undefined_row_reason(dist) + ", so its " +
+                                ml::rdm_distance_name(dist) + " distance to the others is undefined");
+  }
   const bool mixed = use_mixed(precision, static_cast<double>(x.rows()) * static_cast<double>(x.rows()) *
                                               static_cast<double>(x.cols()) / 2,
                                dist != ml::RdmDistance::euclidean);
