@@ -10,6 +10,7 @@
 #include "engine/layers/global_avg_pool.h"
 #include "engine/layers/linear.h"
 #include "engine/layers/pcn_block.h"
+#include "engine/spec_limits.h"
 
 namespace ml {
 
@@ -29,13 +30,8 @@ std::vector<std::string> split_tokens(const std::string& spec) {
   return tokens;
 }
 
-int positive(const std::string& digits, const std::string& token) {
-  long v = std::stol(digits);
-  if (v <= 0 || v > 1 << 20) throw std::invalid_argument("spec token '" + token + "': size " + digits + " out of range");
-  return static_cast<int>(v);
-}
-
-// Builds one layer from its token, given the per-sample input shape it receives.
+// Builds one layer from its token, given the per-sample input shape it receives;
+// every number of the token and the layer's parameter count are checked first.
 std::unique_ptr<Layer> make_layer(const std::string& token, const Shape& in) {
   static const std::regex conv(R"(conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?)");
   static const std::regex fc(R"(fc(\d+))");
@@ -43,29 +39,40 @@ std::unique_ptr<Layer> make_layer(const std::string& token, const Shape& in) {
   std::smatch m;
   if (std::regex_match(token, m, conv)) {
     if (in.size() != 3) {
-      throw std::invalid_argument("spec token '" + token + "': a convolution needs a [C, H, W] input, got " +
-                                  shape_str(in));
+      throw std::invalid_argument("'" + token + "': a convolution needs a [C, H, W] input, got " + shape_str(in));
     }
-    int stride = m[3].matched ? positive(m[3], token) : 1;
-    int pad = m[4].matched ? static_cast<int>(std::stol(m[4])) : 0;
-    return std::make_unique<Conv2d>(in[0], positive(m[1], token), positive(m[2], token), stride, pad);
+    const int channels = spec_number(token, m[1], "channels", 1, kMaxSpecChannels);
+    const int kernel = spec_number(token, m[2], "kernel", 1, kMaxSpecWindow);
+    const int stride = m[3].matched ? spec_number(token, m[3], "stride", 1, kMaxSpecWindow) : 1;
+    const int pad = m[4].matched ? spec_number(token, m[4], "padding", 0, kMaxSpecWindow) : 0;
+    check_layer_params(token, int64_t{channels} * in[0] * kernel * kernel + channels);
+    return std::make_unique<Conv2d>(in[0], channels, kernel, stride, pad);
   }
   if (std::regex_match(token, m, fc)) {
     if (in.size() != 1) {
-      throw std::invalid_argument("spec token '" + token + "': expects a flat input, got " + shape_str(in) +
+      throw std::invalid_argument("'" + token + "': expects a flat input, got " + shape_str(in) +
                                   " (put 'flatten' before it)");
     }
-    return std::make_unique<Linear>(in[0], positive(m[1], token));
+    const int width = spec_number(token, m[1], "width", 1, kMaxSpecChannels);
+    check_layer_params(token, int64_t{width} * in[0] + width);
+    return std::make_unique<Linear>(in[0], width);
   }
   if (std::regex_match(token, m, pool)) {
-    int k = positive(m[1], token);
-    return std::make_unique<MaxPool2d>(k, m[2].matched ? positive(m[2], token) : k);
+    const int k = spec_number(token, m[1], "window", 1, kMaxSpecWindow);
+    return std::make_unique<MaxPool2d>(k, m[2].matched ? spec_number(token, m[2], "stride", 1, kMaxSpecWindow) : k);
   }
   if (token == "relu") return std::make_unique<ReLU>();
   if (token == "flatten") return std::make_unique<Flatten>();
   if (token == "gap") return std::make_unique<GlobalAvgPool>();
   if (auto block = make_pcn_block(token, in)) return block;
-  throw std::invalid_argument("spec token '" + token +
+  // a known layer with a field that is not a whole number: say which form was meant
+  for (const char* form : {"conv<K>k<R>[s<S>][p<P>]", "fc<N>", "maxpool<k>[s<S>]"}) {
+    const std::string name(form, std::string(form).find('<'));
+    if (token.rfind(name, 0) == 0) {
+      throw std::invalid_argument("'" + token + "': malformed (expected " + form + ", each field a whole number)");
+    }
+  }
+  throw std::invalid_argument("'" + token +
                               "' is not a layer (expected conv<K>k<R>[s<S>][p<P>], fc<N>, relu, maxpool<k>[s<S>], "
                               "flatten, gap, pcn<C>[s<S>],...c<K>)");
 }
@@ -88,10 +95,16 @@ Network::Network(const std::string& spec, const Shape& input_shape, uint64_t see
   Rng rng(seed);
   for (const std::string& token : split_tokens(spec_)) {
     if (token.empty()) throw std::invalid_argument("--arch '" + spec_ + "': empty token (two '-' in a row?)");
-    auto layer = make_layer(token, shape);
-    const std::string base = base_name(token);
-    layer->set_name(base + std::to_string(++counts[base]));
-    shape = layer->output_shape(shape);
+    std::unique_ptr<Layer> layer;
+    try {
+      layer = make_layer(token, shape);
+      const std::string base = base_name(token);
+      layer->set_name(base + std::to_string(++counts[base]));
+      shape = layer->output_shape(shape);
+      check_activation(token, shape);  // what the next layer sizes its parameters by
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("--arch '" + spec_ + "': " + e.what());
+    }
     Rng layer_rng = rng.split(layers_.size());
     layer->init(layer_rng);
     layer_output_shapes_.push_back(shape);

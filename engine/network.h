@@ -16,7 +16,9 @@ std::string resolve_arch(const std::string& arch);
 class Network {
  public:
   // input_shape is per sample: [C, H, W]. Throws std::invalid_argument with one
-  // line naming the token or layer at fault. Parameters are drawn from seed.
+  // line "--arch 'SPEC': ..." naming the token or layer at fault; each token's
+  // numbers and each layer's size are checked (engine/spec_limits.h) before
+  // the layer allocates. Parameters are drawn from seed.
   Network(const std::string& spec, const Shape& input_shape, uint64_t seed, Device device = Device::CPU);
 
   const Tensor& forward(const Tensor& x);  // logits of the last layer

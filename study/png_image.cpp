@@ -2,19 +2,33 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "analysis/heatmap_png.h"
 
 namespace ml {
 
+namespace {
+constexpr int kGridPerRow = 8, kGridGap = 2;
+}  // namespace
+
+std::pair<int64_t, int64_t> filter_grid_pixels(int K, int R, int scale) {
+  const int64_t per_row = std::min(K, kGridPerRow), grid_rows = (K + per_row - 1) / per_row;
+  const int64_t tile = int64_t{R} * scale;
+  return {per_row * (tile + kGridGap) + kGridGap, grid_rows * (tile + kGridGap) + kGridGap};
+}
+
 void write_filter_grid_png(const std::string& path, const std::vector<float>& weights, int K, int C, int R,
                            int scale) {
   if (K < 1 || C < 1 || R < 1 || weights.size() != static_cast<size_t>(K) * C * R * R)
     throw std::invalid_argument(path + ": filter grid needs K x C x R x R weights");
-  const int per_row = std::min(K, 8), grid_rows = (K + per_row - 1) / per_row;
-  const int tile = R * scale, gap = 2;
-  const int width = per_row * (tile + gap) + gap, height = grid_rows * (tile + gap) + gap;
+  const auto [wide, high] = filter_grid_pixels(K, R, scale);
+  if (wide > std::numeric_limits<int>::max() || high > std::numeric_limits<int>::max()) {
+    throw std::invalid_argument(path + ": " + std::to_string(wide) + " x " + std::to_string(high) + " pixels");
+  }
+  const int per_row = std::min(K, kGridPerRow), tile = R * scale, gap = kGridGap;
+  const int width = static_cast<int>(wide), height = static_cast<int>(high);
   std::vector<unsigned char> rgb(static_cast<size_t>(width) * height * 3, 255);
   for (int k = 0; k < K; ++k) {
     const float* w = weights.data() + static_cast<size_t>(k) * C * R * R;

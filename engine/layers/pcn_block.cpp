@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/spec_limits.h"
 #include "engine/tensor_ops.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/pcn_update/pcn_update.h"
@@ -431,33 +432,43 @@ std::unique_ptr<Layer> make_pcn_block(const std::string& token, const Shape& in)
   static const std::regex whole(R"(pcn(\d+(?:s\d+)?(?:,\d+(?:s\d+)?)*)c(\d+))");
   std::smatch m;
   const std::string expected = " (expected pcn<C>[s<S>],<C>[s<S>],...c<K>, e.g. pcn16,32s2,64s2c6)";
-  if (!std::regex_match(token, m, whole)) throw std::invalid_argument("spec token '" + token + "': malformed" + expected);
+  if (!std::regex_match(token, m, whole)) throw std::invalid_argument("'" + token + "': malformed" + expected);
   if (in.size() != 3) {
-    throw std::invalid_argument("spec token '" + token + "': a PCN block needs a [C, H, W] input, got " + shape_str(in));
+    throw std::invalid_argument("'" + token + "': a PCN block needs a [C, H, W] input, got " + shape_str(in));
   }
-  auto bounded = [&](const std::string& digits, long lo, long hi, const char* what) {
-    const long v = digits.size() > 7 ? hi + 1 : std::stol(digits);
-    if (v < lo || v > hi) {
-      throw std::invalid_argument("spec token '" + token + "': " + what + " " + digits + " out of range [" +
-                                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    }
-    return static_cast<int>(v);
-  };
   std::vector<PcnStage> stages;
   std::stringstream list(m[1].str());
   std::string item;
   while (std::getline(list, item, ',')) {
     const size_t s = item.find('s');
     PcnStage st;
-    st.channels = bounded(item.substr(0, s), 1, 1 << 16, "channels");
-    st.stride = s == std::string::npos ? 1 : bounded(item.substr(s + 1), 1, 2, "stride");
+    st.channels = spec_number(token, item.substr(0, s), "channels", 1, kMaxSpecChannels);
+    st.stride = s == std::string::npos ? 1 : spec_number(token, item.substr(s + 1), "stride", 1, 2);
     stages.push_back(st);
   }
-  return std::make_unique<PcnBlock>(in[0], std::move(stages), bounded(m[2].str(), 0, 1000, "cycles"));
+  const int cycles = spec_number(token, m[2].str(), "cycles", 0, kMaxPcnCycles);
+  // The block allocates its weights when built: size them, and each level's
+  // values per image, first (a level too small to convolve is output_shape's to report).
+  int64_t params = 0;
+  int below = in[0], H = in[1], W = in[2];
+  for (size_t l = 0; l < stages.size(); ++l) {
+    const int64_t c = stages[l].channels;
+    params += 2 * c * below * kKernel * kKernel + c + (l + 1 < stages.size() ? c : 0);  // FF, FB, b and a
+    below = stages[l].channels;
+  }
+  check_layer_params(token, params);
+  for (const PcnStage& st : stages) {
+    if (H + 2 * kPad < kKernel || W + 2 * kPad < kKernel) break;
+    H = conv_out(H, st.stride), W = conv_out(W, st.stride);
+    check_activation(token, {st.channels, H, W});
+  }
+  return std::make_unique<PcnBlock>(in[0], std::move(stages), cycles);
 }
 
 std::string pcn_arch(const std::string& size, int cycles) {
-  if (cycles < 0) throw std::invalid_argument("--cycles " + std::to_string(cycles) + ": must be >= 0");
+  if (cycles < 0 || cycles > kMaxPcnCycles) {
+    throw std::invalid_argument("--cycles " + std::to_string(cycles) + ": must be 0.." + std::to_string(kMaxPcnCycles));
+  }
   std::string levels;
   if (size == "small") levels = "32,64s2,64s2";
   else if (size == "paper") levels = "64,64,128s2,128,256s2,256,512,512";

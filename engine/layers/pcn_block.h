@@ -121,5 +121,6 @@ std::unique_ptr<Layer> make_pcn_block(const std::string& token, const Shape& in)
 // "paper" (Wen et al.'s 8 conv levels 64..512 with stride 2 where they pool).
 std::string pcn_arch(const std::string& size, int cycles);
 constexpr int kPcnDefaultCycles = 6;  // REFERENCES.md: Wen et al. run their PCN for 6 cycles
+constexpr int kMaxPcnCycles = 1000;   // each cycle keeps its values for BPTT: far beyond any useful run
 
 }  // namespace ml

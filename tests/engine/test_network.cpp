@@ -41,7 +41,7 @@ TEST_CASE("bad specs give one line naming the token or layer", "[network][errors
   CHECK_THAT(message("conv8k3-maxpool40-flatten-fc10", {1, 28, 28}), Catch::Contains("pool1"));
   CHECK_THAT(message("conv8k3--fc10", {1, 28, 28}), Catch::Contains("empty token"));
   CHECK_THAT(message("conv8k3", {1, 28, 28}), Catch::Contains("must end in a flat layer"));
-  CHECK_THAT(message("fc0", {4}), Catch::Contains("out of range"));
+  CHECK_THAT(message("fc0", {4}), Catch::Contains("width 0 is too small (at least 1)"));
 }
 
 TEST_CASE("backprop gradient of the whole network matches central differences", "[network][grad]") {
