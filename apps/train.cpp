@@ -160,6 +160,9 @@ Parsed parse(const std::vector<std::string>& arguments) {
     ("max-loss", "stop (as diverged: an error, the last good state kept) when a batch's mean train loss exceeds "
                  "this (0: only when it becomes NaN or infinite; ln(classes) is chance)",
        cxxopts::value(c.max_loss)->default_value("0"))
+    ("overwrite", "--out may hold an earlier run: remove its outputs (config.json, metrics.csv, the models, the "
+                  "training state, *.csv, acts/, snapshots/) first; without it such a folder is refused. Other files "
+                  "in the folder are kept")
     ("resume", "continue the interrupted run in DIR from its last training state, bit for bit as if never "
                "stopped; its settings come from DIR/config.json (other flags: only --no-progress, --checkpoint-every, "
                "--max-loss)",
@@ -182,6 +185,9 @@ Parsed parse(const std::vector<std::string>& arguments) {
     }
     if (!args.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + args.unmatched()[0] + "'");
     c.progress = !args.count("no-progress");
+    c.overwrite = args.count("overwrite") > 0;
+    if (c.overwrite && !resume.empty())
+      throw std::invalid_argument("--overwrite: not with --resume (a resume continues the run in its folder)");
     set_rule_options(args, parsed);
     c.conv1 = ml::conv1_options(ml::cli::given_flags(args, ml::conv1_flags()));
     c.out = resume.empty() ? c.out : resume;
@@ -219,11 +225,21 @@ ml::TrainConfig resume_config(const Parsed& now) {
   } catch (const std::exception& e) {
     throw std::invalid_argument(file + ": not valid JSON: " + e.what());
   }
-  if (!config.contains("command_line") || !config["command_line"].is_array()) {
+  if (!config.is_object() || !config.contains("command_line") || !config["command_line"].is_array()) {
     throw std::invalid_argument(file + ": no \"command_line\" (written by an ml-train that could not resume)");
   }
-  const auto arguments = config["command_line"].get<std::vector<std::string>>();
-  const Parsed run = parse(arguments);
+  std::vector<std::string> arguments;
+  for (const auto& a : config["command_line"]) {
+    if (!a.is_string())
+      throw std::invalid_argument(file + ": \"command_line\" holds " + a.dump() + ", not a string (an argument)");
+    arguments.push_back(a.get<std::string>());
+  }
+  Parsed run;
+  try {
+    run = parse(arguments);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(file + ": \"command_line\": " + e.what());
+  }
   if (!run.help.empty() || run.given.count("resume")) throw std::invalid_argument(file + ": bad \"command_line\"");
   const std::set<std::string> free = {"resume", "no-progress", "checkpoint-every", "max-loss"};
   for (const auto& [flag, value] : now.given) {

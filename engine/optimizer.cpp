@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 
@@ -77,6 +78,9 @@ class Sgd : public Optimizer {
     return s;
   }
   void restore(const State& s) override { state_.restore(s.tensors); }
+  std::vector<std::string> slots() const override {
+    return momentum_ != 0.0f ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
+  }
 
  private:
   float momentum_, weight_decay_;
@@ -116,6 +120,8 @@ class Adam : public Optimizer {
     state_.restore(s.tensors);
     pending_steps_ = s.steps;
   }
+  std::vector<std::string> slots() const override { return {"adam_m", "adam_v"}; }
+  bool counts_steps() const override { return true; }
 
  private:
   OptimizerConfig config_;
@@ -123,6 +129,13 @@ class Adam : public Optimizer {
   std::map<std::string, int64_t> pending_steps_;
   StateMap state_;
 };
+
+// A flag's value as the user would write it (std::to_string prints 1e-8 as 0.000000).
+std::string value_text(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
+  return buf;
+}
 
 }  // namespace
 
@@ -164,12 +177,22 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& c) {
     throw std::invalid_argument("--clip-grad-norm " + std::to_string(c.clip_grad_norm) + ": must be >= 0 (0: off)");
   }
   if (c.name == "sgd") {
-    if (c.momentum < 0.0f || c.momentum >= 1.0f) {
-      throw std::invalid_argument("--momentum " + std::to_string(c.momentum) + ": must be in [0, 1)");
+    if (!(c.momentum >= 0.0f && c.momentum < 1.0f)) {
+      throw std::invalid_argument("--momentum " + value_text(c.momentum) + ": must be in [0, 1)");
     }
     return std::make_unique<Sgd>(c);
   }
-  if (c.name == "adam") return std::make_unique<Adam>(c);
+  if (c.name == "adam") {
+    // Outside these the moments stop being averages (beta >= 1 never forgets, a negative one alternates)
+    // and eps <= 0 can divide by zero: the run would train to garbage without a word.
+    if (!(c.beta1 >= 0.0f && c.beta1 < 1.0f))
+      throw std::invalid_argument("--beta1 " + value_text(c.beta1) + ": must be in [0, 1)");
+    if (!(c.beta2 >= 0.0f && c.beta2 < 1.0f))
+      throw std::invalid_argument("--beta2 " + value_text(c.beta2) + ": must be in [0, 1)");
+    if (!(c.eps > 0.0f) || !std::isfinite(c.eps))
+      throw std::invalid_argument("--eps " + value_text(c.eps) + ": must be a finite number > 0");
+    return std::make_unique<Adam>(c);
+  }
   throw std::invalid_argument("--optimizer '" + c.name + "': expected sgd or adam");
 }
 

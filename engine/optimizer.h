@@ -45,6 +45,10 @@ class Optimizer {
   // Hands a saved State to the params of those names when each is first stepped
   // (a fresh optimizer knows no params yet); call before the first step.
   virtual void restore(const State& s) = 0;
+  // The state a param has once stepped: its slots ("momentum"; "adam_m", "adam_v"; none for SGD without
+  // momentum) and whether State::steps counts its steps (Adam). A resume checks a saved state has them all.
+  virtual std::vector<std::string> slots() const = 0;
+  virtual bool counts_steps() const { return false; }
   void set_lr(float lr) { lr_ = lr; }
   // The global gradient norm of the last step (before clipping); 0 before the first
   // or when clipping is off (it is only measured to clip).

@@ -26,6 +26,7 @@
 #include "datasets/npy.h"
 #include "engine/checkpoint.h"
 #include "study/json_config.h"
+#include "training/train_state_check.h"
 
 namespace ml_fuzz {
 
@@ -94,6 +95,15 @@ inline std::string check_json_config(const std::string& bytes) {
   return problem;
 }
 
+// The semantic checks of a training state (ml-train --resume) after its parser, against a fixed run.
+inline std::string check_train_state(const std::string& bytes) {
+  return clean("input", [&] {
+    const ml::Checkpoint ck = ml::parse_safetensors(bytes, "input");
+    ml::checked_train_state(ck, "input", ml::RunExtent{.epochs = 3, .batches_per_epoch = 4, .batch = 8,
+                                                       .train_images = 30});
+  });
+}
+
 // Target name -> check. fuzz_gz is the IDX reader seeded with gzip files.
 inline const std::map<std::string, std::function<std::string(const std::string&)>>& checks() {
   static const std::map<std::string, std::function<std::string(const std::string&)>> m = {
@@ -104,6 +114,7 @@ inline const std::map<std::string, std::function<std::string(const std::string&)
       {"fuzz_safetensors", check_safetensors},
       {"fuzz_image", check_image},
       {"fuzz_json_config", check_json_config},
+      {"fuzz_train_state", check_train_state},
   };
   return m;
 }

@@ -161,6 +161,43 @@ int main(int argc, char** argv) {
   put("fuzz_safetensors", "huge-header-size", le(~0ull, 8) + "{}");
   put("fuzz_safetensors", "not-json", safetensors("{\"x\": ", ""));
 
+  // --- training states (ml-train --resume), checked against the harness's run: 3 epochs of 4 batches of 8, 30 images
+  auto quoted = [](const std::string& text) {  // a JSON string holding text
+    std::string q = "\"";
+    for (char ch : text) q += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
+    return q + "\"";
+  };
+  auto state = [&](const std::string& progress, const std::string& manifest, const Bytes& weights) {
+    const std::string meta = R"({"__metadata__":{"format":"microlearning-train-state","version":"1","progress":)" +
+                             quoted(progress) + R"(,"tensors":)" + quoted(manifest) + "},";
+    return safetensors(meta + R"("net/fc.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},)"
+                              R"("opt/fc.weight.momentum":{"dtype":"F32","shape":[2,2],"data_offsets":[16,32]}})",
+                       weights);
+  };
+  const std::string both = R"({"net/fc.weight":[2,2],"opt/fc.weight.momentum":[2,2]})";
+  auto history = [](int epochs) {  // metrics.csv rows of epochs 1..epochs
+    std::string h = "[";
+    for (int e = 1; e <= epochs; ++e)
+      h += (e > 1 ? "," : "") + std::string("[") + std::to_string(e) + R"(,2.3,0.1,2.2,0.12,1.5,160,"nan","nan"])";
+    return h + "]";
+  };
+  auto progress = [&](int epoch, int batch, int seen, const std::string& hist) {
+    return R"({"epoch":)" + std::to_string(epoch) + R"(,"batch":)" + std::to_string(batch) +
+           R"(,"loss_sum":3.5,"seconds":0.25,"correct":2,"seen":)" + std::to_string(seen) + R"(,"history":)" + hist +
+           R"(,"alignment":[[1,4,"fc","angle_deg",12.5]],"snapshots":[["0.5",1,2,"nan","nan"]],"rng":{},"rule":{},)"
+           R"("opt_steps":{},"rule_opt_steps":{}})";
+  };
+  const Bytes w = floats({1, 2, 3, 4, 0.1f, 0.2f, 0.3f, 0.4f});
+  put("fuzz_train_state", "mid-epoch", state(progress(2, 1, 8, history(1)), both, w));
+  put("fuzz_train_state", "last-batch", state(progress(3, 4, 30, history(2)), both, w));
+  put("fuzz_train_state", "finished", state(progress(4, 0, 0, history(3)), both, w));
+  put("fuzz_train_state", "batch-past-epoch", state(progress(2, 100001, 8, history(1)), both, w));
+  put("fuzz_train_state", "epoch-past-run", state(progress(9, 0, 0, history(8)), both, w));
+  put("fuzz_train_state", "moment-missing-from-file",
+      state(progress(2, 1, 8, history(1)), R"({"net/fc.weight":[2,2],"opt/fc.weight.momentum":[2,2],"opt/x":[1]})", w));
+  put("fuzz_train_state", "nan-weight", state(progress(2, 1, 8, history(1)), both, floats({1, NAN, 3, 4, 0, 0, 0, 0})));
+  put("fuzz_train_state", "bad-progress", state("{\"epoch\": [", both, w));
+
   // --- PNG and JPEG
   put("fuzz_image", "grey.png", image(true, 4, 4, 1));
   put("fuzz_image", "rgb.png", image(true, 5, 3, 3));

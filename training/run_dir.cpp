@@ -17,6 +17,32 @@ void RunDir::create() const {
   if (ec) throw std::runtime_error("--out '" + dir_ + "': cannot create directory: " + ec.message());
 }
 
+std::vector<std::string> RunDir::outputs() const {
+  namespace fs = std::filesystem;
+  const std::vector<std::string> named = {config(), model(), model_best(), train_state(), val_indices(), done()};
+  const std::vector<std::string> folders = {file("snapshots"), acts().dir(), file("snapshot_acts")};
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& path : named)
+    if (fs::exists(path, ec)) found.push_back(fs::path(path).filename().string());
+  for (const auto& path : folders)
+    if (fs::is_directory(path, ec)) found.push_back(fs::path(path).filename().string() + "/");
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".csv" && it->is_regular_file(ec)) found.push_back(it->path().filename().string());
+  }
+  return found;
+}
+
+void RunDir::remove_outputs() const {
+  namespace fs = std::filesystem;
+  for (std::string name : outputs()) {
+    if (name.back() == '/') name.pop_back();
+    std::error_code ec;
+    fs::remove_all(fs::path(dir_) / name, ec);
+    if (ec) throw std::runtime_error("--overwrite: cannot remove " + file(name) + ": " + ec.message());
+  }
+}
+
 std::string metrics_csv(const std::vector<EpochMetrics>& rows) {
   std::ostringstream out;
   out.precision(9);

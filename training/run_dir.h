@@ -59,6 +59,16 @@ class RunDir {
   // Creates the folder (and its parents). Throws std::runtime_error("--out 'DIR': cannot create directory: ...").
   void create() const;
 
+  // ml-train's claim on the folder while it runs (base/folder_lock.h): the file's name in the folder.
+  static constexpr const char* kLockName = ".ml-train.lock";
+  // The outputs of a run already in the folder (the files above that ml-train, ml-record and ml-study
+  // write, a rule's own tables: every top-level *.csv, and the acts/, snapshots/ and snapshot_acts/
+  // folders), by name; the study's train.log and record.log are not among them (the shell that runs
+  // ml-train has them open), nor is any file of the user's.
+  std::vector<std::string> outputs() const;
+  // Removes outputs(). Throws std::runtime_error naming the file that could not be removed.
+  void remove_outputs() const;
+
  private:
   std::string file(const std::string& name) const;
   std::string dir_;

@@ -1,7 +1,6 @@
 #include "training/train_state.h"
 
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -12,21 +11,6 @@ namespace ml {
 namespace {
 
 using json = nlohmann::json;
-
-// JSON has no NaN or infinity (nlohmann writes null) and alignment values can
-// be either; "%.17g" round trips every finite double exactly.
-json encode(double v) {
-  if (std::isfinite(v)) return v;
-  return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
-}
-double decode(const json& j) {
-  if (j.is_number()) return j.get<double>();
-  const std::string s = j.get<std::string>();
-  if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-  if (s == "inf") return std::numeric_limits<double>::infinity();
-  if (s == "-inf") return -std::numeric_limits<double>::infinity();
-  throw std::invalid_argument("not a number: '" + s + "'");
-}
 
 void add_optimizer(std::vector<NamedTensor>& tensors, json& steps, const std::string& prefix, const Optimizer& opt) {
   Optimizer::State s = opt.state();
@@ -41,6 +25,21 @@ Optimizer::State optimizer_state(const Checkpoint& ck, const std::string& prefix
   }
   s.steps = steps.get<std::map<std::string, int64_t>>();
   return s;
+}
+
+// Every rule steps all of the network's unfrozen parameters with the run's optimizer on every batch, and a
+// state is saved only after a batch: each of them has its moments (and Adam's step count) in the state. Without
+// this a state with a moment removed would resume from a zero moment: a different run, without a word.
+void check_optimizer_state(const Checkpoint& ck, Network& net, const Optimizer& opt, const json& steps) {
+  for (const Param* p : net.params()) {
+    if (p->frozen) continue;
+    for (const std::string& slot : opt.slots()) {
+      const std::string name = "opt/" + p->name + "." + slot;
+      if (!ck.find(name)) throw std::invalid_argument("the optimizer state '" + name + "' is missing");
+    }
+    if (opt.counts_steps() && !steps.contains(p->name))
+      throw std::invalid_argument("the optimizer's step count for '" + p->name + "' is missing");
+  }
 }
 
 bool finite(const Tensor& t) {
@@ -60,23 +59,7 @@ void save_train_state(const std::string& path, Network& net, LearningRule& rule,
   for (Param* param : net.params()) tensors.push_back({"net/" + param->name, param->value});
   for (auto& t : rule.state()) tensors.push_back({"rule/" + t.name, t.tensor});
   json j;
-  j["epoch"] = p.epoch;
-  j["batch"] = p.batch;
-  j["loss_sum"] = encode(p.loss_sum);
-  j["seconds"] = p.seconds;
-  j["correct"] = p.correct;
-  j["seen"] = p.seen;
-  j["history"] = json::array();
-  for (const EpochMetrics& m : p.history) {
-    j["history"].push_back(
-        {m.epoch, encode(m.train_loss), m.train_acc, encode(m.test_loss), m.test_acc, m.seconds, m.samples_per_s,
-         encode(m.val_loss), encode(m.val_acc)});
-  }
-  j["alignment"] = json::array();
-  for (const AlignmentRow& r : p.alignment.rows()) j["alignment"].push_back({r.epoch, r.batch, r.layer, r.metric, encode(r.value)});
-  j["snapshots"] = json::array();
-  for (const SnapshotRow& s : p.snapshots)
-    j["snapshots"].push_back({s.label, s.epoch, s.batch, encode(s.val_loss), encode(s.val_acc)});
+  progress_to_json(p, j);
   j["rng"] = json::object();
   for (const auto& [name, rng] : rule.rng_streams()) j["rng"][name] = rng->state();
   j["rule"] = rule.scalar_state();
@@ -85,47 +68,27 @@ void save_train_state(const std::string& path, Network& net, LearningRule& rule,
   for (const auto& [name, o] : rule.own_optimizers()) {
     add_optimizer(tensors, j["rule_opt_steps"][name], "rule_opt/" + name + "/", *o);
   }
-  save_safetensors(path, tensors, {{"format", "microlearning-train-state"}, {"version", "1"}, {"progress", j.dump()}});
+  save_safetensors(path, tensors,
+                   {{"format", "microlearning-train-state"},
+                    {"version", "1"},
+                    {"progress", j.dump()},
+                    {"tensors", tensor_manifest(tensors)}});
 }
 
-TrainProgress load_train_state(const std::string& path, Network& net, LearningRule& rule, Optimizer& opt) {
-  Checkpoint ck = load_safetensors(path);  // path stays unset: the catch below names it once
-  if (ck.metadata["format"] != "microlearning-train-state" || ck.metadata["version"] != "1") {
-    throw std::runtime_error(path + ": not a version 1 microlearning training state");
-  }
-  TrainProgress p;
+TrainProgress load_train_state(const std::string& path, const RunExtent& run, Network& net, LearningRule& rule,
+                               Optimizer& opt) {
+  const Checkpoint ck = load_safetensors(path);  // path stays unset: the catch below names it once
+  TrainProgress p = checked_train_state(ck, path, run);
   try {
     for (Param* param : net.params()) load_into(ck, "net/" + param->name, param->value);
     for (auto& t : rule.state()) load_into(ck, "rule/" + t.name, t.tensor);
-    const json j = json::parse(ck.metadata["progress"]);
-    p.epoch = j.at("epoch").get<int>();
-    p.batch = j.at("batch").get<int>();
-    p.loss_sum = decode(j.at("loss_sum"));
-    p.seconds = j.at("seconds").get<double>();
-    p.correct = j.at("correct").get<long>();
-    p.seen = j.at("seen").get<long>();
-    for (const json& m : j.at("history")) {
-      p.history.push_back({m.at(0).get<int>(), decode(m.at(1)), decode(m.at(2)), decode(m.at(3)), decode(m.at(4)),
-                           decode(m.at(5)), decode(m.at(6))});
-      if (m.size() > 7) {  // states written before --val have no validation columns
-        p.history.back().val_loss = decode(m.at(7));
-        p.history.back().val_acc = decode(m.at(8));
-      }
-    }
-    for (const json& r : j.at("alignment")) {
-      p.alignment.add(r.at(0).get<int>(), r.at(1).get<int>(), r.at(2).get<std::string>(), r.at(3).get<std::string>(),
-                      decode(r.at(4)));
-    }
-    if (j.contains("snapshots")) {  // states written before --snapshots have none
-      for (const json& s : j.at("snapshots"))
-        p.snapshots.push_back({s.at(0).get<std::string>(), s.at(1).get<int>(), s.at(2).get<int>(), decode(s.at(3)),
-                               decode(s.at(4))});
-    }
+    const json j = json::parse(ck.metadata.at("progress"));
     for (const auto& [name, rng] : rule.rng_streams()) {
       if (!j.at("rng").contains(name)) throw std::invalid_argument("no state for the random stream '" + name + "'");
       *rng = Rng(j.at("rng").at(name).get<uint64_t>());
     }
     rule.restore_scalar_state(j.at("rule"));
+    check_optimizer_state(ck, net, opt, j.at("opt_steps"));
     opt.restore(optimizer_state(ck, "opt/", j.at("opt_steps")));
     for (const auto& [name, o] : rule.own_optimizers()) {
       if (!j.at("rule_opt_steps").contains(name)) throw std::invalid_argument("no state for the optimizer '" + name + "'");
@@ -134,17 +97,7 @@ TrainProgress load_train_state(const std::string& path, Network& net, LearningRu
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
-  if (p.epoch < 1 || p.batch < 0) throw std::runtime_error(path + ": bad position epoch " + std::to_string(p.epoch) +
-                                                           ", batch " + std::to_string(p.batch));
   return p;
-}
-
-const EpochMetrics& val_selected(const std::vector<EpochMetrics>& history) {
-  const EpochMetrics* best = &history.back();
-  if (std::isnan(best->val_acc)) return *best;
-  for (const EpochMetrics& m : history)
-    if (m.val_acc > best->val_acc || (m.val_acc == best->val_acc && m.epoch < best->epoch)) best = &m;
-  return *best;
 }
 
 std::string first_non_finite(Network& net, LearningRule& rule) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "base/atomic_file.h"
 #include "base/cpu_flags.h"
 #include "base/cuda_memory.h"
+#include "base/folder_lock.h"
 #include "base/stop_signal.h"
 #include "datasets/dataset.h"
 #include "datasets/npy.h"
@@ -81,15 +83,25 @@ Session build_session(const TrainConfig& c, Device device, ProgressLine& line) {
 
 // The run folder for a new run (config.json written, any earlier state removed so that it is never resumed
 // into this run) or for --resume (its config checked, its state loaded).
-TrainProgress open_run(const RunDir& run, const TrainConfig& c, Session& s, Device device) {
+// The folder is locked first (a second ml-train into it stops here) and stays locked while `lock` lives.
+TrainProgress open_run(const RunDir& run, const TrainConfig& c, Session& s, Device device,
+                       std::optional<FolderLock>& lock) {
   run.create();
+  lock.emplace(run.dir(), RunDir::kLockName, "--out '" + c.out + "'");
   remove_stale_temp_files(run.dir());  // a killed run's half-written files
   nlohmann::json config = config_json(c, *s.net, *s.rule, s.norm, s.data, device);
   config["conv1"] = s.conv1_info;
   if (!c.resume) {
-    std::error_code ec;
-    std::filesystem::remove(run.train_state(), ec);
-    std::filesystem::remove(run.model_best(), ec);
+    if (const auto earlier = run.outputs(); !earlier.empty()) {
+      if (!c.overwrite) {
+        std::string names;
+        for (size_t i = 0; i < earlier.size() && i < 4; ++i) names += (i ? ", " : "") + earlier[i];
+        if (earlier.size() > 4) names += ", ...";
+        throw std::runtime_error("--out '" + c.out + "': holds an earlier run (" + names +
+                                 "); continue it with --resume, or replace it with --overwrite");
+      }
+      run.remove_outputs();
+    }
     write_text_atomically(run.config(), config.dump(2) + "\n");
     if (c.val > 0) write_npy(run.val_indices(), s.val_indices.data(), {static_cast<int64_t>(s.val_indices.size())});
     return {};
@@ -99,7 +111,10 @@ TrainProgress open_run(const RunDir& run, const TrainConfig& c, Session& s, Devi
     throw std::runtime_error("--resume '" + c.out + "': no " + std::filesystem::path(run.train_state()).filename().string() +
                              " (the run never reached a checkpoint); start it again without --resume");
   }
-  return load_train_state(run.train_state(), *s.net, *s.rule, *s.optimizer);
+  const long n = s.data.train.size();
+  const RunExtent extent{.epochs = c.epochs, .batches_per_epoch = static_cast<int>((n + c.batch - 1) / c.batch),
+                         .batch = c.batch, .train_images = n};
+  return load_train_state(run.train_state(), extent, *s.net, *s.rule, *s.optimizer);
 }
 
 // Feedback pre-training (target propagation): feedback-only passes before epoch 1, with their own data
@@ -254,7 +269,8 @@ std::vector<EpochMetrics> train(const TrainConfig& c) {
   Session s = build_session(c, device, line);
   snapshot_points(c.snapshots, c.epochs, (s.data.train.size() + c.batch - 1) / c.batch);  // bad points: before any file
   const RunDir run(c.out);
-  TrainProgress progress = open_run(run, c, s, device);
+  std::optional<FolderLock> lock;
+  TrainProgress progress = open_run(run, c, s, device, lock);
   if (c.resume && progress.epoch > c.epochs) {
     std::fprintf(stderr, "%s: all %d epochs are done; nothing to resume\n", c.out.c_str(), c.epochs);
     return progress.history;

@@ -38,6 +38,7 @@ struct TrainConfig {
   int checkpoint_every = 0;  // also save the training state every N batches (0: at each epoch's end only)
   double max_loss = 0;       // stop as diverged when a batch's mean train loss exceeds it (0: only on NaN / Inf)
   bool resume = false;       // continue the run in out from its training state (this config must be that run's)
+  bool overwrite = false;    // out may hold an earlier run: its outputs are removed first (else that is an error)
   std::vector<std::string> command_line;  // ml-train's arguments, kept in config.json: --resume rebuilds the config from them
 };
 

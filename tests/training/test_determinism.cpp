@@ -16,7 +16,7 @@ TEST_CASE("two runs with the same seed are identical; another seed differs", "[d
   for (const std::string rule : {"--rule bp", "--rule sign-symmetry --feedback-magnitude batchwise"}) {
     const std::string base = "--data mnist --data-dir " + data +
                              " --arch conv8k3-relu-maxpool2-flatten-fc10 --epochs 2 --batch 32 --device cpu"
-                             " --no-progress --lr 0.05 --align-every 5 " + rule;
+                             " --no-progress --lr 0.05 --align-every 5 --overwrite " + rule;  // the folders of the rule before
     INFO(base);
     for (const char* name : {"a", "b", "c"}) {
       const std::string seed = std::string(name) == "c" ? " --seed 2" : " --seed 1";
