@@ -18,10 +18,13 @@
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
-#include "base/flags.h"
+#include "base/child_process.h"
+#include "base/stop_signal.h"
 #include "engine/device.h"
 #include "study/collect.h"
+#include "study/done_marker.h"
 #include "study/plan.h"
+#include "study/run_job.h"
 #include "study/tuning.h"
 
 namespace {
@@ -39,6 +42,25 @@ std::string clock_text(double seconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
   return buf;
+}
+
+// A comma-separated list given on the command line: an empty list or an empty item is an error (not the
+// default, which leaving the flag out gives).
+std::vector<std::string> list_flag(const std::string& flag, const std::string& text) {
+  const char* const blank = " \t\r\n";
+  if (text.find_first_not_of(blank) == std::string::npos)
+    throw std::invalid_argument("--" + flag + " '" + text + "': empty (leave the flag out for the default)");
+  std::vector<std::string> items;
+  for (size_t begin = 0;;) {
+    const size_t comma = text.find(',', begin);
+    const std::string item = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+    if (item.find_first_not_of(blank) == std::string::npos)
+      throw std::invalid_argument("--" + flag + " '" + text + "': an empty item");
+    items.push_back(item);
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  return items;
 }
 
 void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>& jobs) {
@@ -63,30 +85,67 @@ void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>&
   ml::write_text_atomically(c.out + "/study.json", j.dump(2) + "\n");
 }
 
-int run_jobs(const std::vector<ml::StudyJob>& jobs) {
+struct JobsResult {
+  int failed = 0;
+  int signal = 0;  // the stop signal (SIGINT, SIGTERM) that interrupted them; 0: none
+  std::string interrupted_run;
+};
+
+// The jobs not yet finished, one after the other. A run whose files are no longer what its done marker
+// vouches for is said so and trained again from nothing.
+JobsResult run_jobs(const std::vector<ml::StudyJob>& jobs) {
   using Clock = std::chrono::steady_clock;
-  size_t todo = 0, failed = 0, done_now = 0;
-  for (const auto& j : jobs) todo += !ml::job_done(j);
+  std::vector<bool> done(jobs.size());
+  size_t todo = 0, done_now = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const ml::DoneCheck check = ml::check_done_marker(ml::RunDir(jobs[i].dir), jobs[i].key);
+    if (check.state == ml::DoneState::Changed) {
+      std::fprintf(stderr, "ml-study: %s; running %s again\n", check.why.c_str(), jobs[i].name.c_str());
+      std::error_code ec;
+      std::filesystem::remove_all(jobs[i].dir, ec);
+      if (ec) throw std::runtime_error(jobs[i].dir + ": cannot remove: " + ec.message());
+    }
+    done[i] = check.state == ml::DoneState::Done;
+    todo += !done[i];
+  }
   if (todo < jobs.size())
     std::fprintf(stderr, "ml-study: %zu of %zu runs already finished, resuming\n", jobs.size() - todo, jobs.size());
+  JobsResult result;
+  const ml::StopForwarding forwarding;
   const auto start = Clock::now();
-  for (const auto& j : jobs) {
-    if (ml::job_done(j)) continue;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (done[i]) continue;
+    if (ml::forwarded_stop_signal()) break;  // received between two runs
+    const ml::StudyJob& j = jobs[i];
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     std::string eta = done_now ? "  eta " + clock_text(elapsed / static_cast<double>(done_now) *
                                                        static_cast<double>(todo - done_now))
                                : "";
     std::fprintf(stderr, "ml-study: [%zu/%zu] %s: training and recording%s\n", done_now + 1, todo, j.name.c_str(),
                  eta.c_str());
-    const int status = std::system(j.command.c_str());
+    const ml::JobOutcome outcome = ml::run_job(j);
+    if (outcome.status == ml::JobOutcome::Status::Interrupted) {
+      result.signal = outcome.signal;
+      result.interrupted_run = j.name;
+      return result;
+    }
     ++done_now;
-    if (status != 0) {
-      ++failed;
-      std::fprintf(stderr, "ml-study: run %s failed (exit status %d); see %s/train.log and record.log\n",
-                   j.name.c_str(), status, j.dir.c_str());
+    if (outcome.status == ml::JobOutcome::Status::Failed) {
+      ++result.failed;
+      std::fprintf(stderr, "ml-study: run %s failed: %s\n", j.name.c_str(), outcome.problem.c_str());
     }
   }
-  return static_cast<int>(failed);
+  result.signal = ml::forwarded_stop_signal();
+  return result;
+}
+
+// Exit status 128 + the signal, after the line that says how to go on.
+int interrupted(const JobsResult& r) {
+  const std::string run = r.interrupted_run.empty() ? "" : " during run " + r.interrupted_run;
+  std::fprintf(stderr, "ml-study: interrupted (%s)%s; run the same ml-study command again to resume (finished runs "
+               "are kept, an interrupted one continues from its training state)\n", ml::signal_name(r.signal),
+               run.c_str());
+  return 128 + r.signal;
 }
 
 // ml-study --tune: the grid's runs (or, with --plan, their commands), then tuning.csv and tuned.json.
@@ -104,7 +163,9 @@ int tune(const ml::StudyConfig& c, const std::string& plan_file) {
   std::fprintf(stderr, "ml-study: tuning %zu rules, %zu grid points (%d epochs on %s training images, %d held out "
                "for validation) -> %s\n", c.rules.size(), jobs.size(), c.tune_epochs,
                c.tune_limit > 0 ? std::to_string(c.tune_limit).c_str() : "all", c.val, c.out.c_str());
-  const int failed = run_jobs(jobs);
+  const JobsResult ran = run_jobs(jobs);
+  if (ran.signal) return interrupted(ran);
+  const int failed = ran.failed;
   const auto picks = ml::collect_tuning(c, jobs);
   for (const auto& [rule, s] : picks)
     std::fprintf(stderr, "ml-study: %s: --lr %s --lr-schedule %s\n", rule.c_str(), s.lr.c_str(), s.lr_schedule.c_str());
@@ -179,8 +240,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ml-study: report in %s/report.html\n", collect_dir.c_str());
       return 0;
     }
-    c.rules = ml::split_list(rules);
-    c.embeddings = ml::split_list(embeddings);
+    if (args->count("rules")) c.rules = list_flag("rules", rules);
+    c.embeddings = list_flag("embeddings", embeddings);
     if (!c.human.empty() && !std::filesystem::is_regular_file(c.human))
       throw std::invalid_argument("--human '" + c.human + "': no such file");
     if (!c.human_counts.empty() && c.human.empty())
@@ -206,7 +267,9 @@ int main(int argc, char** argv) {
                  "validation, %d probe images) -> %s\n",
                  c.preset.c_str(), c.data.c_str(), jobs.size(), c.epochs,
                  c.limit > 0 ? std::to_string(c.limit).c_str() : "all", c.val, c.probe, c.out.c_str());
-    const int failed = run_jobs(jobs);
+    const JobsResult ran = run_jobs(jobs);
+    if (ran.signal) return interrupted(ran);
+    const int failed = ran.failed;
     ml::collect_study(c.out);
     std::fprintf(stderr, "ml-study: report in %s/report.html\n", c.out.c_str());
     if (failed) {

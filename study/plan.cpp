@@ -3,22 +3,34 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <initializer_list>
+#include <sstream>
 #include <stdexcept>
 
 #include "embeddings/conv1_embedding.h"
 #include "rules/registry.h"
+#include "study/done_marker.h"
 #include "training/run_dir.h"
 
 namespace ml {
 
 namespace {
 
-// Single-quoted for POSIX sh: every character literal, ' written as '\''.
-std::string quote(const std::string& s) {
+// One word for POSIX sh: as it is when every character is plain, else single-quoted (every character
+// literal, ' written as '\'').
+std::string shell_word(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:,@%") ==
+                        std::string::npos)
+    return s;
   std::string q = "'";
   for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
   return q + "'";
+}
+
+std::string shell_words(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& a : argv) line += (line.empty() ? "" : " ") + shell_word(a);
+  return line;
 }
 
 std::string fnv1a_hex(const std::string& s) {
@@ -130,43 +142,58 @@ void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int
                 const std::vector<std::string>& snapshots) {
   const std::string bin = c.bin_dir.empty() ? std::string() : c.bin_dir + "/";
   const int align_every = std::max(1, limit > 0 ? limit / 64 / 10 : 938 / 5);  // ~10 points per epoch (quick)
-  const std::string d = quote(j.dir);
-  std::string train = quote(bin + "ml-train") + " --rule " + j.rule + " " + flags +
-                      (j.conv1.empty() ? "" : " --conv1 " + j.conv1 + " --freeze-conv1") +
-                      " --optimizer sgd --momentum 0.9 --batch 64 --data " + c.data +
-                      (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) +
-                      " --epochs " + std::to_string(epochs) + " --limit " + std::to_string(limit) +
-                      " --val " + std::to_string(c.val) +
-                      " --seed " + std::to_string(j.seed) + " --align-every " + std::to_string(align_every) +
-                      " --device " + c.device + " --max-loss " + kStudyMaxLoss + " --no-progress --out " + d;
+  const RunDir run(j.dir);
+  std::vector<std::string> train = {bin + "ml-train", "--rule", j.rule};
+  std::istringstream flag_words(flags);
+  for (std::string w; flag_words >> w;) train.push_back(w);
+  auto add = [&](std::initializer_list<std::string> words) { train.insert(train.end(), words); };
+  if (!j.conv1.empty()) add({"--conv1", j.conv1, "--freeze-conv1"});
+  add({"--optimizer", "sgd", "--momentum", "0.9", "--batch", "64", "--data", c.data});
+  if (!c.data_dir.empty()) add({"--data-dir", c.data_dir});
+  add({"--epochs", std::to_string(epochs), "--limit", std::to_string(limit), "--val", std::to_string(c.val), "--seed",
+       std::to_string(j.seed), "--align-every", std::to_string(align_every), "--device", c.device, "--max-loss",
+       kStudyMaxLoss, "--no-progress", "--overwrite", "--out", j.dir});
   if (!snapshots.empty()) {
     std::string list;
     for (const auto& s : snapshots) list += (list.empty() ? "" : ",") + s;
-    train += " --snapshots " + list;
-  }
-  // Recorded at its val-selected epoch (model_best); a run that diverged keeps its best good epoch
-  // and still gets recorded.
-  const RunDir run(j.dir);
-  auto record_command = [&](const std::string& model, const std::string& out) {
-    return quote(bin + "ml-record") + " " + quote(model) +
-           (c.data_dir.empty() ? "" : " --data-dir " + quote(c.data_dir)) + " --probe " + std::to_string(c.probe) +
-           " --layers stages --probs --seed 1 --device " + c.device + " --out " + quote(out);
-  };
-  std::string rec = record_command(run.model_best(), run.acts().dir());
-  for (const auto& s : snapshots) {  // a run that diverged early has fewer
-    rec += " && { test ! -f " + quote(run.snapshot(s)) + " || " + record_command(run.snapshot(s), run.snapshot_acts(s).dir()) +
-           "; }";
+    add({"--snapshots", list});
   }
   // A run stopped part-way (Ctrl-C, a job scheduler's time limit) left its training state: it
   // continues from there, bit for bit. ml-train refuses a state written with other settings, and
   // then the run starts again from scratch.
-  const std::string state = quote(run.train_state()), log = quote(run.train_log());
-  const std::string resume = quote(bin + "ml-train") + " --resume " + d + " --no-progress >> " + log + " 2>&1";
-  std::string work = "mkdir -p " + d + " && { { test -f " + state + " && " + resume + "; } || " + train + " > " +
-                     log + " 2>&1; test -f " + quote(run.model_best()) + "; }";
-  if (record) work += " && { " + rec + "; } > " + quote(run.record_log()) + " 2>&1";
+  j.state = run.train_state();
+  j.resume = {{bin + "ml-train", "--resume", j.dir, "--no-progress"}, run.train_log(), true, ""};
+  j.train = {train, run.train_log(), false, ""};
+  j.trained = run.model_best();
+  // Recorded at its val-selected epoch (model_best); a run that diverged keeps its best good epoch
+  // and still gets recorded.
+  auto record_program = [&](const std::string& model, const std::string& out, bool append, const std::string& only_if) {
+    std::vector<std::string> argv = {bin + "ml-record", model};
+    if (!c.data_dir.empty()) argv.insert(argv.end(), {"--data-dir", c.data_dir});
+    argv.insert(argv.end(), {"--probe", std::to_string(c.probe), "--layers", "stages", "--probs", "--seed", "1",
+                             "--device", c.device, "--out", out});
+    return JobProgram{argv, run.record_log(), append, only_if};
+  };
+  j.record.clear();
+  if (record) {
+    j.record.push_back(record_program(run.model_best(), run.acts().dir(), false, ""));
+    for (const auto& s : snapshots)  // a run that diverged early has fewer
+      j.record.push_back(record_program(run.snapshot(s), run.snapshot_acts(s).dir(), true, run.snapshot(s)));
+  }
+
+  // The same as one shell line (--plan), the record programs sharing one redirection of record.log.
+  const std::string d = shell_word(j.dir), log = shell_word(run.train_log());
+  std::string work = "mkdir -p " + d + " && { { test -f " + shell_word(j.state) + " && " + shell_words(j.resume.argv) +
+                     " >> " + log + " 2>&1; } || " + shell_words(j.train.argv) + " > " + log + " 2>&1; test -f " +
+                     shell_word(j.trained) + "; }";
+  if (record) {
+    std::string rec = shell_words(j.record[0].argv);
+    for (size_t i = 1; i < j.record.size(); ++i)
+      rec += " && { test ! -f " + shell_word(j.record[i].only_if) + " || " + shell_words(j.record[i].argv) + "; }";
+    work += " && { " + rec + "; } > " + shell_word(run.record_log()) + " 2>&1";
+  }
   j.key = fnv1a_hex(work);
-  j.command = work + " && echo " + j.key + " > " + quote(run.done());
+  j.command = work + " && echo " + j.key + " > " + shell_word(run.done());
 }
 
 std::vector<StudyJob> plan_study(const StudyConfig& c) {
@@ -200,9 +227,7 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
 }
 
 bool job_done(const StudyJob& job) {
-  std::ifstream f(RunDir(job.dir).done());
-  std::string key;
-  return f >> key && key == job.key;
+  return check_done_marker(RunDir(job.dir), job.key).state == DoneState::Done;
 }
 
 std::string plan_text(const std::vector<StudyJob>& jobs) {

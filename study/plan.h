@@ -57,6 +57,14 @@ std::string rule_flags(const std::string& rule, bool quick, const RuleSettings* 
 // The quick preset's cheaper settings per rule (rule, ml-train flags), in rule order.
 std::vector<std::pair<std::string, std::string>> quick_rule_settings();
 
+// One program a job runs: its arguments (the first: the program's path) and where its output goes.
+struct JobProgram {
+  std::vector<std::string> argv;
+  std::string log;      // stdout and stderr
+  bool append = false;  // added to the log (else the log starts afresh)
+  std::string only_if;  // runs only when this file exists (empty: always)
+};
+
 struct StudyJob {
   std::string name;     // "fa", "bp-conv1-gabor", or "fa-s2" with several seeds
   std::string rule;
@@ -66,12 +74,18 @@ struct StudyJob {
   std::string command;  // one POSIX shell line: train, record, then mark done
   std::string key;      // hash of what the job does; <dir>/done holds it when finished
   RuleSettings settings;  // a tuning job's grid point (study/tuning.h)
+  // What `command` does, for ml-study to run the programs itself (study/run_job.h): when `state` exists,
+  // `resume`, and `train` only if that fails; otherwise `train`. Training succeeded when `trained` exists;
+  // then `record`, in order.
+  std::string state, trained;
+  JobProgram resume, train;
+  std::vector<JobProgram> record;
 };
 
 std::vector<StudyJob> plan_study(const StudyConfig& c);
 
 // One study run's shell line: train (or resume) with `flags` (rule_flags), then, with record, record the
-// val-selected model on the probe images, then mark the job done. Fills job.command and job.key.
+// val-selected model on the probe images, then mark the job done. Fills job.command, job.key and the programs.
 // snapshots: epochs where the run also saves and records its model (RunDir::snapshot, snapshot_acts).
 void finish_job(const StudyConfig& c, StudyJob& job, const std::string& flags, int epochs, int limit, bool record,
                 const std::vector<std::string>& snapshots = {});
@@ -79,7 +93,8 @@ void finish_job(const StudyConfig& c, StudyJob& job, const std::string& flags, i
 // The bp run whose snapshots stand for "bp at matched accuracy".
 inline constexpr uint64_t kMatchedAccuracyBpSeed = 2;
 
-// True when the job's directory holds a finished run of exactly this job.
+// True when the job's directory holds a finished run of exactly this job, its files as its done marker
+// vouches (study/done_marker.h).
 bool job_done(const StudyJob& job);
 
 // The plan as text: a comment header, then one command per line.
