@@ -16,6 +16,7 @@
 #include "base/stop_signal.h"
 #include "embeddings/conv1_embedding.h"
 #include "engine/layers/pcn_block.h"
+#include "engine/spec_limits.h"
 #include "rules/registry.h"
 #include "training/run_dir.h"
 #include "training/snapshots.h"
@@ -105,7 +106,9 @@ Parsed parse(const std::vector<std::string>& arguments) {
     ("data-dir", "directory with the IDX files (default: where Debian's dataset package puts them)",
        cxxopts::value(c.data_dir))
     ("arch", "network: 'lenet', 'pcn' (see --pcn-size, --cycles) or a spec such as conv32k3-relu-maxpool2-flatten-fc10 "
-             "(tokens conv<K>k<R>[s<S>][p<P>], fc<N>, relu, maxpool<k>[s<S>], flatten)",
+             "(tokens conv<K>k<R>[s<S>][p<P>], fc<N>, relu, maxpool<k>[s<S>], flatten; channels and widths at most " +
+             std::to_string(ml::kMaxSpecChannels) + ", kernel, stride, padding and window at most " +
+             std::to_string(ml::kMaxSpecWindow) + ")",
        cxxopts::value(c.arch)->default_value(c.arch))
     ("cycles", "--arch pcn: recurrent cycles K of the predictive coding network (0: feedforward only)",
        cxxopts::value(pcn_cycles)->default_value(std::to_string(pcn_cycles)))
