@@ -2,7 +2,9 @@
 // back through B, and B receives W's own update (W's gradient, in W's layout)
 // through the same optimizer, both with weight decay lambda:
 //   W <- W - eta (dW + lambda W),   B <- B - eta (dW + lambda B),
-// so B - W shrinks by (1 - eta lambda) every step and B converges to W.
+// so B - W shrinks by (1 - eta lambda) every step and B converges to W. With
+// --clip-grad-norm the whole step, decay included, is scaled by the clip factor s of
+// the one norm over W's and B's gradients: the factor is then 1 - eta s lambda.
 #include "engine/tensor_ops.h"
 #include "rules/feedback_rule.h"
 #include "rules/registry.h"
@@ -41,8 +43,12 @@ class KolenPollack : public FeedbackRule {
       axpby(w.grad, w.value, decay_, 1.0f);  // dW + lambda W
       feedback_params.push_back(&b);
     }
-    opt.step(net.params());
-    opt.step(feedback_params);
+    // One step over W and B together: with --clip-grad-norm they share one norm and one scale, so B - W
+    // still shrinks by a single factor (1 - eta s lambda, s the clip scale); clipped apart, W's and B's
+    // different scales would leave a share of dW in B - W and B would not converge to W.
+    std::vector<Param*> all = net.params();
+    all.insert(all.end(), feedback_params.begin(), feedback_params.end());
+    opt.step(all);
     return result;
   }
 

@@ -135,6 +135,46 @@ TEST_CASE("kolen-pollack aligns B with W from a random start", "[rules][kolen-po
   }
 }
 
+TEST_CASE("kolen-pollack: B - W shrinks by one factor per step, also with --clip-grad-norm", "[rules][kolen-pollack]") {
+  const float lr = 0.05f, decay = 0.1f;
+  const float clip = GENERATE(0.0f, 0.05f);  // 0.05: far below the gradients' norm, so every step is clipped
+  INFO("clip-grad-norm " << clip);
+  Network net(kSpec, kInput, 6);
+  auto kp = make_rule("kolen-pollack", {{"kp-decay", "0.1"}});
+  kp->attach(net, 2);
+  OptimizerConfig c;
+  c.lr = lr;
+  c.momentum = 0.0f;  // the factor is exact for plain SGD
+  c.clip_grad_norm = clip;
+  auto opt = make_optimizer(c);
+  auto differences = [&] {  // B - W of every feedback layer, in double
+    std::vector<double> d;
+    for (size_t i = 0; i < net.size(); ++i) {
+      if (!net.layer(i).weight()) continue;
+      const auto w = net.layer(i).weight()->value.to_vector();
+      const auto b = kp->feedback_weight(i, net.layer(i))->to_vector();
+      for (size_t k = 0; k < w.size(); ++k) d.push_back(static_cast<double>(b[k]) - w[k]);
+    }
+    return d;
+  };
+  for (int step = 0; step < 3; ++step) {
+    const auto before = differences();
+    kp->train_step(net, make_batch(kInput, 16, 40 + step, 5), *opt);
+    const auto after = differences();
+    // The clip scale from the norm the optimizer measured (before clipping); 1 without clipping.
+    const double s = clip > 0 ? std::min(1.0, clip / (opt->last_grad_norm() + 1e-6)) : 1.0;
+    if (clip > 0) CHECK(s < 0.5);  // clipping really acted
+    const double factor = 1.0 - lr * s * decay;
+    double worst = 0, scale = 0;
+    for (size_t k = 0; k < before.size(); ++k) {
+      worst = std::max(worst, std::fabs(after[k] - factor * before[k]));
+      scale = std::max(scale, std::fabs(before[k]));
+    }
+    INFO("step " << step << ": factor " << factor << ", largest |B - W| " << scale);
+    CHECK(worst < 1e-6 * scale + 1e-7);
+  }
+}
+
 TEST_CASE("weight mirror aligns B with W from noise alone", "[rules][weight-mirror]") {
   FlagValues o{{"mirror-lr", "0.005"}, {"mirror-decay", "0.005"}, {"mirror-samples", "64"}, {"mirror-steps", "0"}};
   Network net("flatten-fc16-relu-fc5", {1, 6, 6}, 7);
