@@ -120,7 +120,7 @@ Eigen::MatrixXd compute_rdm(const Eigen::MatrixXd& x, RdmDistance distance, bool
 }
 
 Eigen::MatrixXd correlation_rdm_from_gram(const Eigen::MatrixXd& gram, const Eigen::VectorXd& row_means,
-                                          Eigen::Index features) {
+                                          Eigen::Index features, std::vector<Eigen::Index>* constant_rows) {
   const Eigen::Index n = gram.rows();
   if (gram.cols() != n || row_means.size() != n)
     throw std::invalid_argument("correlation RDM: gram and means disagree");
@@ -129,13 +129,22 @@ Eigen::MatrixXd correlation_rdm_from_gram(const Eigen::MatrixXd& gram, const Eig
   for (Eigen::Index i = 0; i < n; ++i) {
     const double var = gram(i, i) - d * row_means(i) * row_means(i);
     // as normalize_rows: a row whose centred norm is (numerically) zero
-    if (!(var > 1e-12 * std::max(gram(i, i), 1e-300)))
-      throw std::invalid_argument("correlation distance undefined: row " + std::to_string(i) + " has zero variance");
+    if (!(var > 1e-12 * std::max(gram(i, i), 1e-300))) {
+      if (!constant_rows)
+        throw std::invalid_argument("correlation distance undefined: row " + std::to_string(i) + " has zero variance");
+      constant_rows->push_back(i);
+      norms(i) = 0.0;  // marks the row for the fallback below
+      continue;
+    }
     norms(i) = std::sqrt(var);
   }
   Eigen::MatrixXd r(n, n);
   for (Eigen::Index j = 0; j < n; ++j) {
     for (Eigen::Index i = 0; i < n; ++i) {
+      if (norms(i) == 0.0 || norms(j) == 0.0) {
+        r(i, j) = 1.0;
+        continue;
+      }
       const double c = (gram(i, j) - d * row_means(i) * row_means(j)) / (norms(i) * norms(j));
       r(i, j) = std::min(2.0, std::max(0.0, 1.0 - c));
     }

@@ -51,8 +51,11 @@ std::string undefined_row_reason(RdmDistance distance);
 // row means: rows centred over the features, <x_i - m_i, x_j - m_j> = G_ij - D m_i m_j.
 // The same numbers as compute_rdm(x, correlation) to ~1e-12 (for a caller that
 // needs the gram anyway: one N x N product instead of two); the same error.
+// With constant_rows given, a row of zero variance is not an error: its correlation with any
+// other row is taken as 0 (distance 1: a flat pattern resembles nothing), and its index is
+// appended to *constant_rows, so the caller can say how many images the fallback touched.
 Eigen::MatrixXd correlation_rdm_from_gram(const Eigen::MatrixXd& gram, const Eigen::VectorXd& row_means,
-                                          Eigen::Index features);
+                                          Eigen::Index features, std::vector<Eigen::Index>* constant_rows = nullptr);
 
 // The mean row per class (classes in ascending order, written to classes).
 // labels.size() must equal x.rows().

@@ -19,10 +19,9 @@ LayerView layer_view(const std::string& path, int64_t n) {
     throw std::runtime_error(path + ": " + std::to_string(x.rows()) + " rows, the other runs have " + std::to_string(n));
   LayerView v;
   const Eigen::MatrixXd k = row_gram(x);
-  try {
-    v.rdm = correlation_rdm_from_gram(k, x.rowwise().mean(), x.cols());
-  } catch (const std::invalid_argument&) {
-  }
+  std::vector<Eigen::Index> constant;
+  v.rdm = correlation_rdm_from_gram(k, x.rowwise().mean(), x.cols(), &constant);
+  v.constant_rows = static_cast<int64_t>(constant.size());
   // H K H: the same CKA as K, without the cancellation a large mean activation would cause.
   const Eigen::VectorXd row_mean = k.rowwise().mean();
   const double all_mean = row_mean.mean();

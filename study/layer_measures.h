@@ -16,7 +16,8 @@ namespace ml {
 
 struct LayerView {
   Eigen::MatrixXd gram;  // H X X^T H
-  Eigen::MatrixXd rdm;   // empty when an image's activations are constant
+  Eigen::MatrixXd rdm;   // correlation distance; an image with constant activations is at 1 from every other
+  int64_t constant_rows = 0;  // how many images that fallback touched
 };
 
 // Reads path (N x features .npy); throws std::runtime_error naming it when it has not n rows.

@@ -81,6 +81,14 @@ void render_representations(HtmlReport& report, const RepresentationComparison& 
                    "(bottom, representational similarity analysis).");
   pairwise_heatmaps(report, c, c.cka, "CKA");
   pairwise_heatmaps(report, c, c.rdm_similarity, "RDM Spearman");
+  if (!c.constant_rows.empty()) {
+    std::string list;
+    for (const auto& where : c.constant_rows) list += (list.empty() ? "" : "; ") + where;
+    report.paragraph(html_escape(
+        "Images with constant activations (all zero after a ReLU, typically), whose correlation distance is "
+        "undefined: " + list + ". Their distance to every other image is taken as 1 (correlation 0) in the RDMs, "
+        "the RSA and the noise ceilings, so no layer drops out; read those layers' RSA with that in mind."));
+  }
 
   if (c.bp) {
     report.heading("Layer-to-layer CKA with backprop", 3);
@@ -132,12 +140,7 @@ void render_representations(HtmlReport& report, const RepresentationComparison& 
   for (size_t l = 0; l < nl; ++l) {
     report.begin_row();
     for (size_t r = 0; r < m; ++r) {
-      const RdmPicture& rdm = c.rdms[l][r];
-      if (rdm.png.empty()) {
-        report.paragraph(html_escape(names[r] + " " + layers[l] + ": no RDM (" + rdm.problem + ")"));
-        continue;
-      }
-      report.png_file(rdm.png, names[r] + " " + layers[l], 110);
+      report.png_file(c.rdms[l][r].png, names[r] + " " + layers[l], 110);
     }
     report.end_row();
   }

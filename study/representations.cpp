@@ -33,10 +33,10 @@ using Matrix = Eigen::MatrixXd;
 // RDM, and the participation ratio.
 struct LayerStats {
   Matrix gram;  // X X^T; each CKA centres it (gram_cka)
-  Matrix rdm;   // correlation distance; empty when undefined (an image with constant activations)
+  Matrix rdm;   // correlation distance; an image with constant activations is at 1 from every other
   std::vector<double> rdm_ranks;  // its upper triangle's average ranks, sorted once for every Spearman pair
   double participation_ratio = NAN;
-  std::string rdm_problem;
+  int64_t constant_rows = 0;  // images whose activations are constant (all zero after a ReLU, typically)
 };
 
 LayerStats layer_stats(const std::string& path, int64_t expected_rows) {
@@ -48,12 +48,10 @@ LayerStats layer_stats(const std::string& path, int64_t expected_rows) {
   // One N x N product serves all three: CKA centres it, the correlation RDM and
   // the participation ratio are read off it (analysis/rdm.h, analysis/pca.h).
   s.gram = row_gram(x);
-  try {
-    s.rdm = correlation_rdm_from_gram(s.gram, x.rowwise().mean(), x.cols());
-    s.rdm_ranks = average_ranks(upper_triangle(s.rdm));
-  } catch (const std::invalid_argument& e) {
-    s.rdm_problem = e.what();
-  }
+  std::vector<Eigen::Index> constant;
+  s.rdm = correlation_rdm_from_gram(s.gram, x.rowwise().mean(), x.cols(), &constant);
+  s.rdm_ranks = average_ranks(upper_triangle(s.rdm));
+  s.constant_rows = static_cast<int64_t>(constant.size());
   s.participation_ratio = participation_ratio_from_gram(s.gram);  // NaN for constant activations
   return s;
 }
@@ -103,7 +101,13 @@ RepresentationComparison compare_representations(const std::vector<RunData>& all
   const size_t m = runs.size(), nl = layers.size();
   std::vector<std::vector<LayerStats>> stats(m, std::vector<LayerStats>(nl));
   for (size_t l = 0; l < nl; ++l) {
-    for (size_t r = 0; r < m; ++r) stats[r][l] = layer_stats(runs[r]->acts().layer(layers[l]), n);
+    for (size_t r = 0; r < m; ++r) {
+      stats[r][l] = layer_stats(runs[r]->acts().layer(layers[l]), n);
+      if (stats[r][l].constant_rows > 0) {
+        c.constant_rows.push_back(runs[r]->name + ", " + layers[l] + ": " + std::to_string(stats[r][l].constant_rows) +
+                                  " of " + std::to_string(n) + " probe images");
+      }
+    }
   }
   std::vector<std::string>& names = c.runs;
   for (const RunData* r : runs) names.push_back(r->name);
@@ -198,10 +202,6 @@ RepresentationComparison compare_representations(const std::vector<RunData>& all
   c.rdms.assign(nl, std::vector<RdmPicture>(m));
   for (size_t l = 0; l < nl; ++l) {
     for (size_t r = 0; r < m; ++r) {
-      if (stats[r][l].rdm.size() == 0) {
-        c.rdms[l][r].problem = stats[r][l].rdm_problem;
-        continue;
-      }
       const std::string png = dir + "/plots/rdm_" + plot_name(names[r]) + "_" + plot_name(layers[l]) + ".png";
       write_heatmap_png(png, stats[r][l].rdm, 0.0, 2.0, 100, 100);  // block-averaged to 100 x 100
       c.rdms[l][r].png = png;

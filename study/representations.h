@@ -26,8 +26,7 @@ struct RepresentationSummary {
 
 // One run's RDM picture of one layer.
 struct RdmPicture {
-  std::string png;      // DIR/plots/rdm_<run>_<layer>.png; empty when the RDM is undefined
-  std::string problem;  // why it is undefined (an image with constant activations)
+  std::string png;  // DIR/plots/rdm_<run>_<layer>.png
 };
 
 struct FilterPicture {
@@ -44,6 +43,9 @@ struct MdsLayout {
 struct RepresentationComparison {
   std::vector<std::string> runs;        // the first seed's runs with the shared layers; empty: nothing recorded
   std::vector<std::string> other_architecture;  // first-seed runs left out: other recorded layers
+  // "fa, relu1: 3 of 500 probe images": where images had constant activations, whose correlation distance
+  // is then taken as 1 to every other image (analysis/rdm.h), so that no layer drops out of the RSA.
+  std::vector<std::string> constant_rows;
   std::vector<std::string> layers;      // the shared recorded layers, network order
   int64_t probe_images = 0;
   std::optional<size_t> bp;             // the bp run with a learned conv1, when there is one
