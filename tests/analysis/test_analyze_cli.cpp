@@ -16,6 +16,7 @@
 #include "analysis/matrix_io.h"
 #include "analysis/procrustes.h"
 #include "analysis_test_util.h"
+#include "analyze_cli_util.h"
 #include "datasets/npy.h"
 #include "test_util.h"
 
@@ -25,31 +26,11 @@ using ml_test::TempDir;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using ml_test::analyze;
+using Run = ml_test::AnalyzeRun;
+std::string slurp(const std::string& path) { return ml_test::slurp_file(path); }
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-Run analyze(const std::string& args, const TempDir& dir) {
-  const char* bin = std::getenv("ML_BINARY_DIR");
-  const std::string exe = std::string(bin ? bin : "..") + "/ml-analyze";
-  REQUIRE(fs::exists(exe));
-  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const int status = std::system((exe + " " + args + " > " + out + " 2> " + err).c_str());
-  return {WEXITSTATUS(status), slurp(out), slurp(err)};
-}
-
-void save(const std::string& path, const Eigen::MatrixXd& m) {
-  std::vector<float> v;
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) v.push_back(static_cast<float>(m(i, j)));
-  ml::write_npy(path, v.data(), {m.rows(), m.cols()});
-}
+void save(const std::string& path, const Eigen::MatrixXd& m) { ml_test::save_f4(path, m); }
 
 void save_labels(const std::string& path, const std::vector<int64_t>& l) {
   ml::write_npy(path, l.data(), {static_cast<int64_t>(l.size())});

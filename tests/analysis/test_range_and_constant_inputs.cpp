@@ -17,6 +17,7 @@
 #include "analysis/matrix_io.h"
 #include "analysis/rdm.h"
 #include "analysis_test_util.h"
+#include "analyze_cli_util.h"
 #include "datasets/npy.h"
 #include "test_util.h"
 
@@ -26,32 +27,11 @@ using ml_test::TempDir;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using ml_test::analyze;
+using Run = ml_test::AnalyzeRun;
+std::string slurp(const std::string& path) { return ml_test::slurp_file(path); }
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-Run analyze(const std::string& args, const TempDir& dir) {
-  const char* bin = std::getenv("ML_BINARY_DIR");
-  const std::string exe = std::string(bin ? bin : "..") + "/ml-analyze";
-  REQUIRE(fs::exists(exe));
-  const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  const int status = std::system((exe + " " + args + " > " + out + " 2> " + err).c_str());
-  return {WEXITSTATUS(status), slurp(out), slurp(err)};
-}
-
-// float32, as ml-record writes activations.
-void save_f4(const std::string& path, const Eigen::MatrixXd& m) {
-  std::vector<float> v;
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) v.push_back(static_cast<float>(m(i, j)));
-  ml::write_npy(path, v.data(), {m.rows(), m.cols()});
-}
+using ml_test::save_f4;
 
 size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
