@@ -14,23 +14,39 @@ void centre_columns(Eigen::MatrixXd& x) {
   x.rowwise() -= mean;
 }
 
-CentredSvd centred_svd(const Eigen::MatrixXd& xc) {
-  const Eigen::Index n = xc.rows(), p = xc.cols();
-  const bool by_features = p <= n;
-  // The smaller gram: its non-zero eigenvalues are the s^2 of both.
-  const Eigen::MatrixXd g = by_features ? column_gram(xc) : row_gram_wide(xc);
+namespace {
+
+// The leading eigenpairs of a gram above kRankTolerance, descending.
+struct GramEigen {
+  Eigen::VectorXd s;  // sqrt of the eigenvalues
+  Eigen::MatrixXd w;  // their eigenvectors
+};
+GramEigen gram_eigen(const Eigen::MatrixXd& g) {
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(g);
   if (eig.info() != Eigen::Success) throw std::runtime_error("SVD: the eigendecomposition did not converge");
   const Eigen::Index m = g.rows();
   const Eigen::VectorXd lambda = eig.eigenvalues().reverse();  // Eigen: ascending
   Eigen::Index r = 0;
   while (r < m && lambda(r) > kRankTolerance * lambda(0) && lambda(r) > 0) ++r;
+  return {lambda.head(r).cwiseSqrt(), eig.eigenvectors().rowwise().reverse().leftCols(r)};
+}
+
+}  // namespace
+
+CentredSvd centred_svd(const Eigen::MatrixXd& xc) {
+  const Eigen::Index n = xc.rows(), p = xc.cols();
+  if (p > n) return centred_svd_from_row_gram(row_gram_wide(xc));
+  // By features, the smaller gram: its non-zero eigenvalues are the s^2 of both; w holds v, and u = xc v / s.
+  GramEigen e = gram_eigen(column_gram(xc));
   CentredSvd out;
-  out.s = lambda.head(r).cwiseSqrt();
-  const Eigen::MatrixXd w = eig.eigenvectors().rowwise().reverse().leftCols(r);
-  // By features: w holds v, and u = xc v / s. By examples: w is u itself.
-  out.u = by_features ? Eigen::MatrixXd(xc * w * out.s.cwiseInverse().asDiagonal()) : w;
+  out.u = xc * e.w * e.s.cwiseInverse().asDiagonal();
+  out.s = std::move(e.s);
   return out;
+}
+
+CentredSvd centred_svd_from_row_gram(const Eigen::MatrixXd& centred_gram) {
+  GramEigen e = gram_eigen(centred_gram);
+  return {std::move(e.w), std::move(e.s)};
 }
 
 Eigen::Index directions_for_share(const Eigen::VectorXd& s, double share) {

@@ -31,6 +31,8 @@ struct CentredSvd {
 };
 // xc must already be centred; an all-zero xc gives r = 0.
 CentredSvd centred_svd(const Eigen::MatrixXd& xc);
+// The same from xc xc^T (N x N), when only the gram is at hand: u are its eigenvectors, s^2 its eigenvalues.
+CentredSvd centred_svd_from_row_gram(const Eigen::MatrixXd& centred_gram);
 
 // The fewest leading directions whose s^2 reach `share` of sum s^2 (share in
 // (0, 1]; a share within 1e-12 of the total counts as reached). At least 1 when

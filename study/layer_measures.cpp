@@ -1,10 +1,15 @@
+// Eigen's AVX-512 kernels trip GCC 12's -Wmaybe-uninitialized inside avx512fintrin.h
+// (a false positive in system code inlined into ours; see CMakeLists.txt).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "study/layer_measures.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
 
+#include "analysis/centred_svd.h"
 #include "analysis/cka_bootstrap.h"
 #include "analysis/gram.h"
 #include "analysis/matrix_io.h"
@@ -13,8 +18,8 @@
 
 namespace ml {
 
-LayerView layer_view(const std::string& path, int64_t n) {
-  const Eigen::MatrixXd x = load_matrix_npy(path);
+LayerView layer_view(const std::string& path, int64_t n, bool with_features) {
+  Eigen::MatrixXd x = load_matrix_npy(path);
   if (x.rows() != n)
     throw std::runtime_error(path + ": " + std::to_string(x.rows()) + " rows, the other runs have " + std::to_string(n));
   LayerView v;
@@ -29,6 +34,22 @@ LayerView layer_view(const std::string& path, int64_t n) {
   v.gram.colwise() -= row_mean;
   v.gram.rowwise() -= row_mean.transpose();
   v.gram.array() += all_mean;
+  if (with_features) {
+    if (x.cols() < n - 1) {
+      // A constant column (a dead unit) carries no variance; CCA taken whole would refuse it.
+      std::vector<Eigen::Index> varying;
+      for (Eigen::Index j = 0; j < x.cols(); ++j)
+        if (x.col(j).maxCoeff() > x.col(j).minCoeff()) varying.push_back(j);
+      if (varying.empty()) varying.push_back(0);  // no variance at all: one zero column, which every measure refuses
+      v.features = x(Eigen::all, varying);
+      centre_columns(v.features);
+    } else {
+      // Padding keeps the width at N - 1 or more, so the CCA measures reduce this side as they would the layer.
+      const CentredSvd svd = centred_svd_from_row_gram(v.gram);
+      v.features = Eigen::MatrixXd::Zero(n, std::max<Eigen::Index>(n - 1, svd.s.size()));
+      v.features.leftCols(svd.s.size()) = svd.u * svd.s.asDiagonal();
+    }
+  }
   return v;
 }
 

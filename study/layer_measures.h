@@ -18,10 +18,16 @@ struct LayerView {
   Eigen::MatrixXd gram;  // H X X^T H
   Eigen::MatrixXd rdm;   // correlation distance; an image with constant activations is at 1 from every other
   int64_t constant_rows = 0;  // how many images that fallback touched
+  // With with_features: the centred features without their constant columns (dead units), or for a layer
+  // wider than N - 2 features their principal components U S (xc = U S V^T) padded with zero columns to
+  // N - 1, N x (N - 1) at most where a conv map is 1000 x 21,632: Procrustes, the CCAs and kNN see only
+  // the column space and the rows' inner products, which U S keeps; PWCCA weights by the first side's
+  // columns, here its principal components (as when the SVD step comes before PWCCA).
+  Eigen::MatrixXd features;
 };
 
 // Reads path (N x features .npy); throws std::runtime_error naming it when it has not n rows.
-LayerView layer_view(const std::string& path, int64_t n);
+LayerView layer_view(const std::string& path, int64_t n, bool with_features = false);
 
 // debiased linear CKA (the study's CKA), biased linear CKA, Spearman of the RDMs (NaN without RDMs).
 inline const char* const kLayerMeasures[] = {"debiased_cka", "linear_cka", "rdm_spearman"};

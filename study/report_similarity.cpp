@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "study/layer_measures.h"
 #include "study/svg_plot.h"
 
 namespace ml {
@@ -22,6 +23,48 @@ const char* measure_title(const std::string& m) {
   if (m == "debiased_cka") return "Debiased linear CKA (the study's CKA)";
   if (m == "linear_cka") return "Biased linear CKA (inflated when features outnumber probe images; for comparison)";
   return "RSA: Spearman correlation of the correlation-distance RDMs";
+}
+
+std::string join(const std::vector<std::string>& measures) {
+  std::string out;
+  for (const auto& m : measures) out += (out.empty() ? "" : ", ") + similarity_measure_name(m);
+  return out;
+}
+
+// Every measure for one variant: measures x layers, each cell the variant's value and the bp-seed ceiling's.
+void render_variant_panel(HtmlReport& report, const SimilarityToBp& s, const std::string& variant) {
+  report.heading(variant + ": every measure against bp, per layer", 4);
+  std::vector<std::string> header{"measure"};
+  for (const auto& l : s.layers) header.push_back(l);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : s.measures) {
+    std::vector<std::string> row{similarity_measure_name(m)};
+    for (const auto& l : s.layers) {
+      const SimilarityRow* r = s.find_to_bp(l, m, variant);
+      std::string text = cell(r) + (r && s.differs(*r) ? " ▼" : "");
+      if (const SimilarityRow* c = s.ceiling(l, m)) text += " (ceiling " + cell(c) + ")";
+      row.push_back(text);
+    }
+    rows.push_back(row);
+  }
+  report.table(header, rows);
+}
+
+void render_disagreements(HtmlReport& report, const SimilarityToBp& s) {
+  report.heading("Where the measures disagree", 3);
+  const auto disagreements = measure_disagreements(s);
+  if (disagreements.empty()) {
+    report.paragraph("Every measure gives the same verdict (differs from bp, or not shown to) at every layer.");
+    return;
+  }
+  report.paragraph(
+      "A variant and layer that some measures call different from bp (&#9660; above) and others do not. Each "
+      "measure is blind to something: CKA and Procrustes see the geometry up to rotation and scale, the CCA family "
+      "any invertible linear map (so it can call two different codes alike), RSA only the order of the distances, "
+      "kNN only the local neighbourhoods.");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& d : disagreements) rows.push_back({d.model, d.layer, join(d.differ), join(d.not_shown)});
+  report.table({"run", "layer", "differs by", "not shown to differ by"}, rows);
 }
 
 }  // namespace
@@ -45,6 +88,7 @@ void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const 
   for (const auto& r : s.to_bp)
     if (std::find(variants.begin(), variants.end(), r.model) == variants.end()) variants.push_back(r.model);
   for (const auto& m : s.measures) {
+    if (std::find(std::begin(kLayerMeasures), std::end(kLayerMeasures), m) == std::end(kLayerMeasures)) continue;
     report.heading(measure_title(m), 3);
     std::vector<std::string> header{"run"};
     for (const auto& l : s.layers) header.push_back(l);
@@ -62,6 +106,18 @@ void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const 
     }
     report.table(header, rows);
   }
+  report.heading("Every measure, per run", 3);
+  report.paragraph(
+      "The three measures above, then the angular Procrustes distance (radians; 0 is identical, so a variant "
+      "differs when it lies <i>above</i> the ceiling), SVCCA (99% of the variance), PWCCA, the mean canonical "
+      "correlation and mutual 10-nearest-neighbour overlap, each as <code>ml-analyze</code> computes it, with the "
+      "layer's constant units left out. Refitting their SVDs per bootstrap resample would cost hours on conv maps, "
+      "so their brackets are the <b>least and largest value over the seed pairs</b>, not a bootstrap interval: "
+      "a variant differs by one of them only when every one of its pairs with bp is less alike than every pair of "
+      "two bp seeds (with 3 seeds each, 6 pairs against 3: chance 1 in 84 for a variant that is a bp seed in "
+      "disguise, pairs sharing a run aside). \"-\": undefined (a layer without variance).");
+  for (const auto& v : variants) render_variant_panel(report, s, v);
+  render_disagreements(report, s);
   if (!matched.bp_run.empty()) {
     report.heading("At matched accuracy: debiased CKA to bp's snapshot of the closest validation accuracy", 3);
     report.paragraph("Each run (seed 1) against the snapshot of " + html_escape(matched.bp_run) +

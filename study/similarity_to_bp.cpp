@@ -11,6 +11,7 @@
 #include "analysis/matrix_io.h"
 #include "base/atomic_file.h"
 #include "study/layer_measures.h"
+#include "study/pair_measures.h"
 
 namespace ml {
 namespace {
@@ -27,13 +28,25 @@ SimilarityRow row_of(int m, const std::vector<std::pair<const LayerView*, const 
   return row;
 }
 
+SimilarityRow range_row_of(int m, const std::vector<std::pair<const LayerView*, const LayerView*>>& pairs) {
+  const PairsRange p = range_over_pairs(m, pairs);
+  SimilarityRow row;
+  row.measure = kPairMeasures[m];
+  row.n_pairs = p.defined;
+  row.value = p.mean;
+  row.ci_low = p.min;
+  row.ci_high = p.max;
+  row.interval = "pair_range";
+  return row;
+}
+
 std::string csv_of(const std::vector<SimilarityRow>& rows) {
   std::ostringstream o;
   o.precision(8);
-  o << "layer,measure,model,value,ci_low,ci_high,n_pairs\n";
+  o << "layer,measure,model,value,ci_low,ci_high,n_pairs,interval\n";
   for (const auto& r : rows)
     o << r.layer << ',' << r.measure << ',' << r.model << ',' << r.value << ',' << r.ci_low << ',' << r.ci_high << ','
-      << r.n_pairs << '\n';
+      << r.n_pairs << ',' << r.interval << '\n';
   return o.str();
 }
 
@@ -60,7 +73,9 @@ const SimilarityRow* SimilarityToBp::ceiling(const std::string& layer, const std
 
 bool SimilarityToBp::differs(const SimilarityRow& row) const {
   const SimilarityRow* c = ceiling(row.layer, row.measure);
-  return c && row.ci_high < c->ci_low;  // NaN compares false: no claim
+  if (!c) return false;
+  // NaN compares false: no claim
+  return pair_measure_is_distance(row.measure) ? row.ci_low > c->ci_high : row.ci_high < c->ci_low;
 }
 
 SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vector<std::string>& layers,
@@ -85,11 +100,15 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
   if (bp.size() < 2 || layers.empty()) return out;
   out.layers = layers;
   out.measures.assign(std::begin(kLayerMeasures), std::end(kLayerMeasures));
+  out.measures.insert(out.measures.end(), std::begin(kPairMeasures), std::end(kPairMeasures));
   const int64_t n = load_labels_npy(used.front()->acts().labels()).size();
-  for (const auto& layer : layers) {
+  for (size_t li = 0; li < layers.size(); ++li) {
+    const std::string& layer = layers[li];
+    std::fprintf(stderr, "ml-study: similarity to bp, layer %s (%zu/%zu): %d measures, %zu runs\n", layer.c_str(),
+                 li + 1, layers.size(), kLayerMeasureCount + kPairMeasureCount, used.size());
     std::vector<LayerView> views;
-    for (const RunData* r : used) views.push_back(layer_view(r->acts().layer(layer), n));
-    for (int m = 0; m < kLayerMeasureCount; ++m) {
+    for (const RunData* r : used) views.push_back(layer_view(r->acts().layer(layer), n, true));
+    for (int m = 0; m < kLayerMeasureCount + kPairMeasureCount; ++m) {
       for (const auto& variant : variants) {
         std::vector<std::pair<const LayerView*, const LayerView*>> to_bp, own;
         for (size_t i = 0; i < used.size(); ++i) {
@@ -100,12 +119,15 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
           for (size_t j = i + 1; j < used.size(); ++j)
             if (used[j]->variant() == variant) own.push_back({&views[i], &views[j]});
         }
+        auto measured = [&](const auto& pairs) {
+          return m < kLayerMeasureCount ? row_of(m, pairs, n, draws, seed) : range_row_of(m - kLayerMeasureCount, pairs);
+        };
         if (variant != "bp" && !to_bp.empty()) {
-          out.to_bp.push_back(row_of(m, to_bp, n, draws, seed));
+          out.to_bp.push_back(measured(to_bp));
           out.to_bp.back().layer = layer, out.to_bp.back().model = variant;
         }
         if (!own.empty()) {
-          out.ceilings.push_back(row_of(m, own, n, draws, seed));
+          out.ceilings.push_back(measured(own));
           out.ceilings.back().layer = layer, out.ceilings.back().model = variant;
         }
       }
@@ -116,16 +138,41 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
   return out;
 }
 
+std::string similarity_measure_name(const std::string& measure) {
+  if (measure == "debiased_cka") return "debiased CKA";
+  if (measure == "linear_cka") return "biased linear CKA";
+  if (measure == "rdm_spearman") return "RDM Spearman";
+  if (measure == "procrustes") return "Procrustes distance";
+  if (measure == "svcca") return "SVCCA";
+  if (measure == "pwcca") return "PWCCA";
+  if (measure == "cca_mean") return "mean CCA";
+  if (measure == "knn") return "mutual 10-NN";
+  return measure;
+}
+
+std::vector<MeasureDisagreement> measure_disagreements(const SimilarityToBp& s) {
+  std::vector<MeasureDisagreement> out;
+  for (const auto& r : s.to_bp) {
+    if (!s.ceiling(r.layer, r.measure) || !std::isfinite(r.value)) continue;
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const MeasureDisagreement& d) { return d.layer == r.layer && d.model == r.model; });
+    if (it == out.end()) it = out.insert(out.end(), {r.layer, r.model, {}, {}});
+    (s.differs(r) ? it->differ : it->not_shown).push_back(r.measure);
+  }
+  std::erase_if(out, [](const MeasureDisagreement& d) { return d.differ.empty() || d.not_shown.empty(); });
+  return out;
+}
+
 std::string similarity_sentence(const SimilarityToBp& s, const SimilarityRow& r) {
-  const std::string name = r.measure == "debiased_cka" ? "debiased CKA"
-                           : r.measure == "linear_cka" ? "biased linear CKA"
-                                                       : "RDM Spearman";
+  const std::string name = similarity_measure_name(r.measure);
   const SimilarityRow* c = s.ceiling(r.layer, r.measure);
   std::string text = r.model + ", " + r.layer + ": " + name + " to bp " + fixed3(r.value) + " [" + fixed3(r.ci_low) +
                      ", " + fixed3(r.ci_high) + "], ";
   if (!c) return text + "no bp-seed ceiling to compare with.";
   const std::string ceiling = fixed3(c->value) + " [" + fixed3(c->ci_low) + ", " + fixed3(c->ci_high) + "]";
-  if (s.differs(r)) return text + "below the bp-seed ceiling " + ceiling + ": differs.";
+  if (s.differs(r))
+    return text + (pair_measure_is_distance(r.measure) ? "above" : "below") + " the bp-seed ceiling " + ceiling +
+           ": differs.";
   return text + "within reach of the bp-seed ceiling " + ceiling + ": not shown to differ.";
 }
 

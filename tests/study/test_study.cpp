@@ -165,19 +165,23 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   CHECK(std::stod(summary[1][8]) > 0.5);  // bp learns the bars in one epoch
   CHECK(std::stod(summary[1][7]) > 0.5);  // on the validation images too
 
-  // The noise ceiling: bp's 3 seeds paired (3 pairs) at 4 layers (input left out) x 3 measures; every
-  // other variant has one seed, so bp's is the only ceiling, and each is compared with bp's other 2 seeds.
+  // The noise ceiling: bp's 3 seeds paired (3 pairs) at 4 layers (input left out) x 8 measures (3 with
+  // bootstrap intervals, 5 with the range over pairs); every other variant has one seed, so bp's is the
+  // only ceiling, and each is compared with bp's other 2 seeds.
   const auto ceiling = csv(a / "analysis" / "noise_ceiling.csv");
-  REQUIRE(ceiling.size() == 1 + 4 * 3);
-  CHECK(ceiling[0] == std::vector<std::string>{"layer", "measure", "model", "value", "ci_low", "ci_high", "n_pairs"});
+  REQUIRE(ceiling.size() == 1 + 4 * 8);
+  CHECK(ceiling[0] ==
+        std::vector<std::string>{"layer", "measure", "model", "value", "ci_low", "ci_high", "n_pairs", "interval"});
   for (size_t i = 1; i < ceiling.size(); ++i) {
+    INFO(ceiling[i][0] + " " + ceiling[i][1]);
     CHECK(ceiling[i][2] == "bp");
     CHECK(ceiling[i][6] == "3");
+    CHECK(ceiling[i][7] == (i % 8 >= 1 && i % 8 <= 3 ? "bootstrap95" : "pair_range"));
     CHECK(std::stod(ceiling[i][4]) <= std::stod(ceiling[i][3]) + 1e-12);
     CHECK(std::stod(ceiling[i][3]) <= std::stod(ceiling[i][5]) + 1e-12);
   }
   const auto to_bp = csv(a / "analysis" / "similarity_to_bp.csv");
-  REQUIRE(to_bp.size() == 1 + 3 * 4 * 3);
+  REQUIRE(to_bp.size() == 1 + 3 * 4 * 8);
   for (size_t i = 1; i < to_bp.size(); ++i) CHECK(to_bp[i][6] == "2");
 
   // 4 runs x 5 recorded layers (input, relu1, pool1, relu3, fc2) x 4 partners.
@@ -198,6 +202,9 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(html_problem(html) == "");
   CHECK_THAT(html, Contains("Quick preset"));  // no GPU: the quick preset, with its banner on top
+  CHECK_THAT(html, Contains("fa: every measure against bp, per layer"));
+  CHECK_THAT(html, Contains("<td>Procrustes distance</td>"));
+  CHECK_THAT(html, Contains("Where the measures disagree"));
   int images = 0;  // (by hand, not std::regex: see html_problem)
   for (size_t at = html.find("<img"); at != std::string::npos; at = html.find("<img", at + 1)) {
     const size_t src = html.find("src=\"", at);
