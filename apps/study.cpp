@@ -74,6 +74,7 @@ void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>&
   j["seeds"] = c.seeds;
   j["bp_seeds"] = std::max(c.seeds, c.bp_seeds);
   j["val"] = c.val;
+  j["over_training"] = c.training_snapshots;
   j["device"] = c.device;
   j["rules"] = c.rules;
   j["embeddings"] = c.embeddings;
@@ -216,6 +217,10 @@ int main(int argc, char** argv) {
             "is reported and recorded at the epoch of its best validation accuracy (default: quick a tenth of "
             "--limit, full 5000)",
        cxxopts::value(c.val)->default_value("-1"))
+    ("over-training", "every rule's seed-1 run also saves and records its network at these epochs, and the report "
+                      "follows its similarity to final bp over training: auto (0.1, 0.35, 1, 2, 4, ... and the last "
+                      "epoch), none, or a comma-separated list of epochs",
+       cxxopts::value(c.over_training)->default_value(c.over_training))
     ("device", "cpu, cuda or auto", cxxopts::value(c.device)->default_value(c.device))
     ("out", "study directory", cxxopts::value(c.out)->default_value(c.out))
     ("tune", "instead of the study: per rule, the learning rate (its default x 0.1, 0.3, 1, 3, 10) x schedule "

@@ -427,6 +427,11 @@ void collect_study(const std::string& dir) {
   const MatchedAccuracy matched =
       matched_accuracy(runs, compared_layers, dir, preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws);
   render_similarity_to_bp(report, similarity, matched);
+  // A fifth of the draws: a point per snapshot, run and layer; the curves' bands need no finer percentiles.
+  render_over_training(report,
+                       similarity_over_training(runs, compared_layers, dir,
+                                                (preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws) / 5),
+                       similarity);
   render_representations(report, rep);
   std::optional<PeopleResults> people;
   if (!study.human.empty())

@@ -1,6 +1,7 @@
 #include "study/plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <initializer_list>
@@ -96,6 +97,30 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
     c.bp_snapshots.push_back(label);
   }
   for (int e = 1; e <= c.epochs; ++e) c.bp_snapshots.push_back(std::to_string(e));
+  c.training_snapshots.clear();
+  if (c.over_training == "auto") {
+    c.training_snapshots = {"0.1", "0.35"};
+    for (int e = 1; e < c.epochs; e *= 2) c.training_snapshots.push_back(std::to_string(e));
+    c.training_snapshots.push_back(std::to_string(c.epochs));
+  } else if (c.over_training != "none") {
+    for (size_t begin = 0, end = 0; end != std::string::npos; begin = end + 1) {
+      end = c.over_training.find(',', begin);
+      const std::string item = c.over_training.substr(begin, end == std::string::npos ? end : end - begin);
+      size_t used = 0;
+      double e = NAN;
+      try {
+        e = std::stod(item, &used);
+      } catch (const std::exception&) {
+      }
+      const bool plain = item.find_first_not_of("0123456789.") == std::string::npos;  // the label is a file name
+      if (item.empty() || !plain || used != item.size() || !(e > 0 && e <= c.epochs))
+        throw std::invalid_argument("--over-training '" + c.over_training + "': '" + item +
+                                    "' is not an epoch in (0, " + std::to_string(c.epochs) + "] (or use auto, none)");
+      if (std::find(c.training_snapshots.begin(), c.training_snapshots.end(), item) != c.training_snapshots.end())
+        throw std::invalid_argument("--over-training: '" + item + "' named twice");
+      c.training_snapshots.push_back(item);
+    }
+  }
   if (c.tune_epochs == 0) c.tune_epochs = quick ? 1 : 3;
   if (c.tune_limit < 0) c.tune_limit = quick ? 5000 : 0;
   if (c.tune_epochs < 1)
@@ -218,8 +243,12 @@ std::vector<StudyJob> plan_study(const StudyConfig& c) {
       j.dir = (std::filesystem::path(c.out) / "runs" / j.name).string();
       const auto tuned = c.settings.find(v.rule);
       const bool matched_reference = bp_reference && j.seed == kMatchedAccuracyBpSeed;
+      const bool tracked = v.conv1.empty() && j.seed == 1;  // --over-training
       finish_job(c, j, rule_flags(v.rule, c.preset == "quick", tuned == c.settings.end() ? nullptr : &tuned->second),
-                 c.epochs, c.limit, true, matched_reference ? c.bp_snapshots : std::vector<std::string>{});
+                 c.epochs, c.limit, true,
+                 matched_reference ? c.bp_snapshots
+                 : tracked         ? c.training_snapshots
+                                   : std::vector<std::string>{});
       jobs.push_back(j);
     }
   }

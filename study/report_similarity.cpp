@@ -160,4 +160,34 @@ void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const 
   report.paragraph(list + "</ul>");
 }
 
+void render_over_training(HtmlReport& report, const OverTraining& o, const SimilarityToBp& s) {
+  report.heading("Over training: toward bp's representation, or away?", 3);
+  if (o.rows.empty()) {
+    report.paragraph("No recorded snapshots (ml-study --over-training none, or fewer than 2 bp seeds).");
+    return;
+  }
+  report.paragraph(
+      "Each run's seed-1 network at its snapshots (fractions of an epoch, then epochs) against bp's final "
+      "networks of the other seeds: debiased linear CKA, band: 95% bootstrap interval over the probe images (" +
+      std::to_string(o.draws) + " resamples). The flat &quot;bp seeds (ceiling)&quot; line is the same measure between two final bp networks. A rule "
+      "whose line rises to the ceiling converges to bp's representation; one that levels off below it, or falls, "
+      "learns something else. Numbers: analysis/over_training.csv.");
+  for (const auto& layer : o.layers) {
+    LinePlot plot{layer + ": debiased CKA to final bp", "epoch", "debiased CKA", {}, 520, 340};
+    double last_epoch = 0;
+    for (const auto& r : o.rows) {
+      if (r.layer != layer) continue;
+      auto it = std::find_if(plot.series.begin(), plot.series.end(),
+                             [&](const PlotSeries& p) { return p.label == r.model; });
+      if (it == plot.series.end()) it = plot.series.insert(plot.series.end(), PlotSeries{r.model, {}, {}, {}, {}});
+      it->x.push_back(r.epoch), it->y.push_back(r.value), it->low.push_back(r.ci_low), it->high.push_back(r.ci_high);
+      last_epoch = std::max(last_epoch, r.epoch);
+    }
+    if (const SimilarityRow* c = s.ceiling(layer, "debiased_cka"))
+      plot.series.push_back({"bp seeds (ceiling)", {0, last_epoch}, {c->value, c->value}, {c->ci_low, c->ci_low},
+                             {c->ci_high, c->ci_high}});
+    report.svg(svg_line_plot(plot));
+  }
+}
+
 }  // namespace ml

@@ -4,10 +4,13 @@
 #pragma once
 #include "study/report_html.h"
 #include "study/matched_accuracy.h"
+#include "study/over_training.h"
 #include "study/similarity_to_bp.h"
 
 namespace ml {
 
 void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const MatchedAccuracy& matched);
+// Debiased CKA to bp's final recordings at each snapshot, one plot per layer, bp's seed ceiling drawn across.
+void render_over_training(HtmlReport& report, const OverTraining& o, const SimilarityToBp& s);
 
 }  // namespace ml

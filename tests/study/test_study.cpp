@@ -115,6 +115,29 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   CHECK_THAT(jobs[1].command, Contains(" --max-loss 100 "));  // a blown-up run stops instead of training on
   CHECK_THAT(jobs[2].command, Contains("'/tmp/some study/runs/bp-s2'"));
   CHECK(jobs[0].key != jobs[2].key);
+  // --over-training auto on 3 epochs: 0.1, 0.35, then the powers of 2 below 3, then 3; every seed-1 run,
+  // bp's included; bp-s2 keeps its matched-accuracy snapshots (every 0.05 .. 0.75 and each epoch).
+  CHECK(c.training_snapshots == std::vector<std::string>{"0.1", "0.35", "1", "2", "3"});
+  CHECK_THAT(jobs[0].command, Contains(" --snapshots 0.1,0.35,1,2,3 "));
+  CHECK_THAT(jobs[1].command, Contains(" --snapshots 0.1,0.35,1,2,3 "));
+  CHECK_THAT(jobs[2].command, Contains(" --snapshots 0.05,0.1,0.2,0.35,0.5,0.75,1,2,3 "));
+  CHECK_THAT(jobs[3].command, !Contains("--snapshots"));  // fa-s2
+  CHECK_THAT(jobs[1].command, Contains("snapshot_acts/epoch-0.35"));  // and recorded
+  for (const auto& [value, expected] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"none", {}}, {"0.5,2", {"0.5", "2"}}, {"3", {"3"}}}) {
+    ml::StudyConfig o = c;
+    o.over_training = value;
+    CHECK(ml::resolve_study(o, false).training_snapshots == expected);
+  }
+  ml::StudyConfig one_epoch = c;
+  one_epoch.epochs = 1;
+  CHECK(ml::resolve_study(one_epoch, false).training_snapshots == std::vector<std::string>{"0.1", "0.35", "1"});
+  for (const std::string bad : {"0", "4", "-1", "x", "1,,2", "1,1", "2e", "", "1,", " 1", "1e0"}) {
+    INFO(bad);
+    ml::StudyConfig o = c;
+    o.over_training = bad;
+    CHECK_THROWS_WITH(ml::resolve_study(o, false), Contains("--over-training"));
+  }
   const std::string text = ml::plan_text(jobs);
   CHECK(std::count(text.begin(), text.end(), '\n') == 5 + 5);  // 5 comment lines, 5 jobs
   CHECK(ml::resolve_study(ml::StudyConfig{}, true).preset == "full");
@@ -184,6 +207,29 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   REQUIRE(to_bp.size() == 1 + 3 * 4 * 8);
   for (size_t i = 1; i < to_bp.size(); ++i) CHECK(to_bp[i][6] == "2");
 
+  // Over training: bp, sign-symmetry and fa (seed 1, learned conv1) at snapshots 0.1, 0.35 and 1, 4 layers,
+  // each against bp's final seeds 2 and 3. After one epoch the snapshot "1" is the network the run was
+  // recorded at, so its value must be similarity_to_bp's debiased CKA for the same pairs, reached by the
+  // other path (acts/ against snapshot_acts/).
+  const auto over = csv(a / "analysis" / "over_training.csv");
+  REQUIRE(over.size() == 1 + 4 * 3 * 3);
+  CHECK(over[0] == std::vector<std::string>{"layer", "measure", "model", "snapshot", "epoch", "value", "ci_low",
+                                            "ci_high", "n_pairs"});
+  int matched_final = 0;
+  for (size_t i = 1; i < over.size(); ++i) {
+    INFO(over[i][0] + " " + over[i][2] + " " + over[i][3]);
+    CHECK(over[i][8] == "2");
+    CHECK(std::stod(over[i][6]) <= std::stod(over[i][5]) + 1e-12);
+    CHECK(std::stod(over[i][5]) <= std::stod(over[i][7]) + 1e-12);
+    if (over[i][3] != "1" || over[i][2] == "bp") continue;
+    for (const auto& r : to_bp)
+      if (r[0] == over[i][0] && r[1] == "debiased_cka" && r[2] == over[i][2]) {
+        CHECK(std::stod(over[i][5]) == Approx(std::stod(r[3])).epsilon(1e-6));
+        ++matched_final;
+      }
+  }
+  CHECK(matched_final == 4 * 2);
+
   // 4 runs x 5 recorded layers (input, relu1, pool1, relu3, fc2) x 4 partners.
   const auto cka = csv(a / "analysis" / "cka.csv");
   REQUIRE(cka.size() == 1 + 5 * 4 * 4 * 2);  // debiased and biased
@@ -205,6 +251,7 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   CHECK_THAT(html, Contains("fa: every measure against bp, per layer"));
   CHECK_THAT(html, Contains("<td>Procrustes distance</td>"));
   CHECK_THAT(html, Contains("Where the measures disagree"));
+  CHECK_THAT(html, Contains("relu3: debiased CKA to final bp"));
   int images = 0;  // (by hand, not std::regex: see html_problem)
   for (size_t at = html.find("<img"); at != std::string::npos; at = html.find("<img", at + 1)) {
     const size_t src = html.find("src=\"", at);
