@@ -141,7 +141,20 @@ void PredictiveCoding::local_weight_grads(Network& net) {
   }
 }
 
+std::vector<size_t> PredictiveCoding::value_node_layers(Network& net) {
+  if (built_for_ != &net || net_size_ != net.size()) build_blocks(net);
+  std::vector<size_t> layers;
+  for (size_t k = 0; k + 1 < blocks_.size(); ++k) layers.push_back(blocks_[k].last);
+  return layers;
+}
+
 LossResult PredictiveCoding::compute_gradients(Network& net, const Batch& batch) {
+  const LossResult forward_pass = infer(net, batch);
+  if (forward_pass.finite) local_weight_grads(net);
+  return forward_pass;  // the network's own prediction, as every rule reports it
+}
+
+LossResult PredictiveCoding::infer(Network& net, const Batch& batch) {
   if (built_for_ != &net || net_size_ != net.size()) build_blocks(net);
   batch_size_ = batch.x.dim(0);
   energy_trace_.clear();
@@ -150,6 +163,7 @@ LossResult PredictiveCoding::compute_gradients(Network& net, const Batch& batch)
   if (!forward_pass.finite) return forward_pass;
   double previous = energy(forward_pass, nullptr);
   if (track_energy_) energy_trace_.push_back(previous);
+  if (observer_) observer_(0, x_);
   LossResult top_loss = forward_pass;
   for (int t = 1; t <= steps_; ++t) {
     relax(net);
@@ -169,10 +183,10 @@ LossResult PredictiveCoding::compute_gradients(Network& net, const Batch& batch)
       ++step_halvings_;
     }
     previous = e;
+    if (observer_) observer_(t, x_);
   }
   if (track_energy_) energy(top_loss, &block_energy_);
-  local_weight_grads(net);
-  return forward_pass;  // the network's own prediction, as every rule reports it
+  return forward_pass;
 }
 
 LossResult PredictiveCoding::train_step(Network& net, const Batch& batch, Optimizer& opt) {

@@ -34,6 +34,7 @@
 // i.e. dE/dW_k / (beta N). Dividing by beta N makes the update backprop's
 // gradient of the mean batch loss in the limit, so --lr means what it means for bp.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "rules/learning_rule.h"
@@ -79,6 +80,19 @@ class PredictiveCoding : public LearningRule {
   // Per block, its term of the energy per sample after inference (with tracking on).
   const std::vector<double>& block_energy() const { return block_energy_; }
 
+  // The inference of compute_gradients alone, exactly as training runs it (value nodes from the
+  // forward pass, the label in the top energy term, the step halved when a step raises the energy,
+  // the halving kept as in training), without writing any grad. Returns the forward pass's loss.
+  LossResult infer(Network& net, const Batch& batch);
+  // Called by every inference (compute_gradients, infer) with the free value nodes x_1..x_{K-1}
+  // at its start (t = 0: the forward pass) and after each step t = 1..T, for a recorder: valid
+  // during the call only. Observing changes nothing the rule computes. Empty: no observer.
+  using StepObserver = std::function<void(int t, const std::vector<Tensor>& value_nodes)>;
+  void set_step_observer(StepObserver observer) { observer_ = std::move(observer); }
+  // Per free value node x_k, the network layer whose output it stands for (its block's last
+  // layer); the blocks are built for net first.
+  std::vector<size_t> value_node_layers(Network& net);
+
  private:
   struct Block {
     size_t first, weight, last;  // layer indices: [first, last], the weight layer among them
@@ -108,6 +122,7 @@ class PredictiveCoding : public LearningRule {
   std::vector<Tensor> x_, eps_;  // free value nodes x_1..x_{K-1} and their errors (index k - 1)
   const Tensor* dlogits_ = nullptr;  // dloss/dlogits of the mean loss at the current predictions
   std::vector<double> energy_trace_, block_energy_;
+  StepObserver observer_;
 };
 
 }  // namespace ml

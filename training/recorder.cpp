@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "training/recorder_cycles.h"
 #include "training/run_dir.h"
 #include "datasets/dataset.h"
 #include "datasets/npy.h"
@@ -139,6 +140,9 @@ void record(const RecordConfig& c) {
     throw std::invalid_argument(c.checkpoint + ": the network has " + std::to_string(net.output_shape()[0]) +
                                 " outputs, " + data_name + " has " + std::to_string(split.num_classes) + " classes");
   const std::vector<Recorded> layers = choose_layers(net, c.layers);
+  if (c.cycle_levels && !c.cycles) throw std::invalid_argument("--cycle-levels: only with --cycles");
+  std::unique_ptr<CycleRecording> cycles;
+  if (c.cycles) cycles = std::make_unique<CycleRecording>(net, ck, c.checkpoint, c.cycle_levels);
 
   std::vector<int32_t> indices;
   if (c.probe == 0) {
@@ -153,6 +157,8 @@ void record(const RecordConfig& c) {
   std::filesystem::create_directories(c.out, ec);
   if (ec) throw std::runtime_error("--out '" + c.out + "': cannot create directory: " + ec.message());
   const ActsDir acts(c.out);
+  // First, while nothing else is written: pc's inference is what can still fail (diverge).
+  const nlohmann::json cycles_entry = cycles ? cycles->write(net, {split, indices, c.batch, device}, acts) : nullptr;
 
   std::vector<std::unique_ptr<NpyStreamWriter>> writers;
   for (const auto& r : layers) {
@@ -212,6 +218,7 @@ void record(const RecordConfig& c) {
     shapes[r.name] = r.shape;
   }
   write_text_atomically(acts.layer_list(), names);
+  if (cycles) write_text_atomically(acts.cycle_list(), cycles->index_csv());
   nlohmann::json j;
   j["checkpoint"] = c.checkpoint;
   j["spec"] = spec;
@@ -224,6 +231,7 @@ void record(const RecordConfig& c) {
   j["layers"] = shapes;
   j["class_names"] = split.class_names;
   j["probs"] = c.probs;
+  if (cycles) j["cycles"] = cycles_entry;
   j["device_used"] = device_name(device);
   write_text_atomically(acts.record_json(), j.dump(2) + "\n");
 }

@@ -20,6 +20,8 @@ struct RecordConfig {
   std::string layers = "all"; // "all", "stages" (the input of every weight layer, and the logits) or a list
   uint64_t seed = 1;          // chooses the probe images
   bool probs = false;         // also write probs.npy, the softmax class probabilities
+  bool cycles = false;        // also the recurrent states per cycle or inference step (training/recorder_cycles.h)
+  bool cycle_levels = false;  // with cycles: every PCN level, not only the block's output
   std::string device = "auto";
   int batch = 500;
   std::string out = "acts";
@@ -33,7 +35,8 @@ std::vector<int32_t> choose_probe(const std::vector<int32_t>& labels, int num_cl
 
 // Writes <out>/<layer>.npy per chosen layer, labels.npy and indices.npy (int64),
 // layers.txt (the recorded layers in network order, one per line), probs.npy
-// when asked, and record.json (what was recorded, from which checkpoint).
+// when asked, with cycles the files of training/recorder_cycles.h and cycle_files.csv,
+// and record.json (what was recorded, from which checkpoint).
 // Throws std::exception with one line naming the flag or file at fault; files
 // of a failed recording are not left half-written.
 void record(const RecordConfig& config);

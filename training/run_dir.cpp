@@ -9,6 +9,12 @@
 namespace ml {
 
 std::string ActsDir::file(const std::string& name) const { return (std::filesystem::path(dir_) / name).string(); }
+std::string ActsDir::at_time(const std::string& layer, const std::string& unit, int t, int last) {
+  const std::string digits = std::to_string(t);
+  const size_t width = std::to_string(last).size();
+  return layer + "." + unit + std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
+}
+
 std::string RunDir::file(const std::string& name) const { return (std::filesystem::path(dir_) / name).string(); }
 
 void RunDir::create() const {

@@ -2,7 +2,8 @@
 // (config.json, metrics.csv, alignment.csv, estimator.csv, a rule's own tables
 // such as cycles.csv, model.safetensors, train_state.safetensors), what
 // ml-record writes into its acts/ folder (<layer>.npy, labels.npy,
-// indices.npy, probs.npy, layers.txt, record.json), and what ml-study adds
+// indices.npy, probs.npy, layers.txt, record.json; with --cycles
+// <layer>.cycle<t>.npy or <layer>.step<t>.npy and cycle_files.csv), and what ml-study adds
 // (train.log, record.log, done). Trainer, recorder, ml-study and ml-analyze
 // ask it for a path; no other file spells a name of a run's files.
 #pragma once
@@ -24,6 +25,11 @@ class ActsDir {
   std::string probs() const { return file("probs.npy"); }      // float32, N x classes (--probs)
   std::string layer_list() const { return file("layers.txt"); }  // the recorded layers, one a line, in order
   std::string record_json() const { return file("record.json"); }
+  // ml-record --cycles: the name under which layer's state after time t is recorded (layer(name)
+  // is its file), "<layer>.<unit><t>" with t zero-padded to the digits of `last`, so that the
+  // names sort in time order (unit: "cycle" for a PCN block, "step" for pc's inference).
+  static std::string at_time(const std::string& layer, const std::string& unit, int t, int last);
+  std::string cycle_list() const { return file("cycle_files.csv"); }  // layer,cycle,file: every such recording
 
   // The name of the folder a recording sits in by convention (RUN/acts): the model is then RUN's name.
   static constexpr const char* kFolderName = "acts";

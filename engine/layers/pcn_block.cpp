@@ -77,6 +77,13 @@ Shape PcnBlock::output_shape(const Shape& in) const {
   if (in[0] != in_channels_) {
     throw std::invalid_argument(where + "expects " + std::to_string(in_channels_) + " channels, got " + shape_str(in));
   }
+  return level_shapes(in).back();
+}
+
+std::vector<Shape> PcnBlock::level_shapes(const Shape& in) const {
+  const std::string where = "layer " + name_ + " '" + token() + "': ";
+  if (in.size() != 3) throw std::invalid_argument(where + "expects a [C, H, W] input, got " + shape_str(in));
+  std::vector<Shape> levels;
   int H = in[1], W = in[2];
   for (const PcnStage& st : stages_) {
     if (H + 2 * kPad < kKernel || W + 2 * kPad < kKernel) {
@@ -84,8 +91,9 @@ Shape PcnBlock::output_shape(const Shape& in) const {
                                   std::to_string(stages_.size()) + " levels");
     }
     H = conv_out(H, st.stride), W = conv_out(W, st.stride);
+    levels.push_back({st.channels, H, W});
   }
-  return {stages_.back().channels, H, W};
+  return levels;
 }
 
 void PcnBlock::init(Rng& rng) {
@@ -145,6 +153,8 @@ void PcnBlock::build_graph() {
     nodes_.push_back({Op::Relu, l, pre, -1, r[l]});
   }
   top_slots_ = {r[L]};
+  level_slots_ = {{r.begin() + 1, r.end()}};
+  cycle_end_ = {nodes_.size()};
   for (int t = 1; t <= cycles_; ++t) {
     for (int l = L; l >= 2; --l) {  // top-down: each level moves toward the prediction from above
       pred[l - 1] = new_slot(l - 1);
@@ -165,6 +175,8 @@ void PcnBlock::build_graph() {
       r[l] = corrected;
     }
     top_slots_.push_back(r[L]);
+    level_slots_.emplace_back(r.begin() + 1, r.end());
+    cycle_end_.push_back(nodes_.size());
   }
 }
 
@@ -182,6 +194,9 @@ void PcnBlock::assign_buffers() {
     }
   }
   for (int s : top_slots_) last_use[s] = nodes_.size();
+  for (size_t t = 0; t < level_slots_.size(); ++t) {  // a cycle observer reads every level after the cycle's last node
+    for (int s : level_slots_[t]) last_use[s] = std::max(last_use[s], cycle_end_[t] - 1);
+  }
   buffer_lean_.assign(slots, 0);  // slot 0: the input
   std::vector<int> buffer_level = {0};
   std::vector<std::vector<int>> free_by_level(levels() + 1);
@@ -225,9 +240,18 @@ const Tensor& PcnBlock::forward(const Tensor& x) {
   }
   kept_ = keep_;
   backward_fresh_ = false;
-  for (const Node& n : nodes_) {
-    ensure(value(n.out), slot_shape(n.out), x.device());
-    run_forward_node(n);
+  size_t cycle = 0;
+  std::vector<const Tensor*> levels;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    ensure(value(nodes_[i].out), slot_shape(nodes_[i].out), x.device());
+    run_forward_node(nodes_[i]);
+    if (i + 1 != cycle_end_[cycle]) continue;
+    if (observer_) {
+      levels.clear();
+      for (int s : level_slots_[cycle]) levels.push_back(&value(s));
+      observer_(static_cast<int>(cycle), levels);
+    }
+    ++cycle;
   }
   output_ = value(top_slots_.back());
   return output_;

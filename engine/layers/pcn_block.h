@@ -26,6 +26,7 @@
 // Spec token: pcn<C1>[s<S>],<C2>[s<S>],...c<K>, e.g. pcn16,32s2,64s2c6 (K = 0: the
 // plain feedforward net conv-relu-...). Output: r_L after cycle K, [C_L, H_L, W_L].
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,15 @@ class PcnBlock : public Layer {
   const Tensor& top_after_cycle(int t) const;
   void set_keep_for_backward(bool keep) { keep_ = keep; }
 
+  // Per-sample shapes [C_l, H_l, W_l] of r_1..r_L for a block input of per-sample shape in.
+  std::vector<Shape> level_shapes(const Shape& in) const;
+  // Called by forward after the sweep (t = 0) and after each cycle t = 1..K with r_1..r_L as they
+  // stand then, for a recorder: the tensors are valid during the call only. Observing changes
+  // nothing forward computes (in either buffer mode every level stays live to the end of its
+  // cycle). An empty function removes the observer.
+  using CycleObserver = std::function<void(int t, const std::vector<const Tensor*>& levels)>;
+  void set_cycle_observer(CycleObserver observer) { observer_ = std::move(observer); }
+
  private:
   enum class Op { FF, FB, Relu, Blend, Sub, Correct };
   // One op of the unrolled graph on value slots; `level` picks the weights/rates.
@@ -98,10 +108,14 @@ class PcnBlock : public Layer {
   std::vector<Node> nodes_;
   std::vector<int> slot_level_;  // slot 0 is the input x
   std::vector<int> top_slots_;   // r_L after cycle t
+  std::vector<std::vector<int>> level_slots_;  // [t][l - 1]: r_l after cycle t
+  std::vector<size_t> cycle_end_;              // [t]: one past the last node of cycle t in nodes_
   std::vector<int> buffer_keep_, buffer_lean_;  // slot -> buffer, for training / evaluation
   std::vector<Tensor> buffers_;
   std::vector<Shape> level_shapes_;  // [N, C, H, W] per level, of the last forward
   bool keep_ = true, kept_ = false;  // kept_: the last forward kept everything
+
+  CycleObserver observer_;
 
   std::vector<Tensor> grads_;    // per slot
   std::vector<char> written_;    // per slot: grads_[slot] holds a value
