@@ -432,6 +432,9 @@ void collect_study(const std::string& dir) {
                        similarity_over_training(runs, compared_layers, dir,
                                                 (preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws) / 5),
                        similarity);
+  render_over_cycles(report,
+                     similarity_over_cycles(runs, compared_layers, dir,
+                                            (preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws) / 5));
   render_representations(report, rep);
   std::optional<PeopleResults> people;
   if (!study.human.empty())

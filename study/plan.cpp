@@ -202,6 +202,8 @@ void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int
   j.record.clear();
   if (record) {
     j.record.push_back(record_program(run.model_best(), run.acts().dir(), false, ""));
+    // The PCN's cycles and pc's inference steps, for the report's similarity over recurrent time.
+    if (j.rule == "bptt" || j.rule == "pc") j.record.back().argv.push_back("--cycles");
     for (const auto& s : snapshots)  // a run that diverged early has fewer
       j.record.push_back(record_program(run.snapshot(s), run.snapshot_acts(s).dir(), true, run.snapshot(s)));
   }

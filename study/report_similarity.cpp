@@ -190,4 +190,31 @@ void render_over_training(HtmlReport& report, const OverTraining& o, const Simil
   }
 }
 
+void render_over_cycles(HtmlReport& report, const OverCycles& o) {
+  if (o.rows.empty()) return;  // no PCN or pc run recorded with --cycles
+  report.heading("Over recurrent time: the PCN's cycles and pc's inference steps", 3);
+  report.paragraph(
+      "A recurrent network's representation after each cycle (the PCN; cycle 0 is its feedforward sweep) or each "
+      "inference step (pc's value nodes, step 0 the forward pass, label clamped as in training), against bp's final "
+      "networks of the other seeds: debiased linear CKA, band: 95% bootstrap interval over the probe images (" +
+      std::to_string(o.draws) + " resamples). pc's value node of a layer is compared with bp's same layer, the "
+      "PCN's output with each of bp's layers (\"PCN -> bp layer\"). Numbers: analysis/over_cycles.csv.");
+  std::vector<std::string> runs;
+  for (const auto& r : o.rows)
+    if (std::find(runs.begin(), runs.end(), r.run) == runs.end()) runs.push_back(r.run);
+  for (const auto& run : runs) {
+    LinePlot plot{run + ": debiased CKA to final bp over recurrent time", "cycle / inference step", "debiased CKA",
+                  {}, 520, 340};
+    for (const auto& r : o.rows) {
+      if (r.run != run) continue;
+      const std::string label = r.layer == r.bp_layer ? r.layer : r.layer + " -> bp " + r.bp_layer;
+      auto it = std::find_if(plot.series.begin(), plot.series.end(),
+                             [&](const PlotSeries& p) { return p.label == label; });
+      if (it == plot.series.end()) it = plot.series.insert(plot.series.end(), PlotSeries{label, {}, {}, {}, {}});
+      it->x.push_back(r.cycle), it->y.push_back(r.value), it->low.push_back(r.ci_low), it->high.push_back(r.ci_high);
+    }
+    report.svg(svg_line_plot(plot));
+  }
+}
+
 }  // namespace ml

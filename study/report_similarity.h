@@ -4,6 +4,7 @@
 #pragma once
 #include "study/report_html.h"
 #include "study/matched_accuracy.h"
+#include "study/over_cycles.h"
 #include "study/over_training.h"
 #include "study/similarity_to_bp.h"
 
@@ -12,5 +13,7 @@ namespace ml {
 void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const MatchedAccuracy& matched);
 // Debiased CKA to bp's final recordings at each snapshot, one plot per layer, bp's seed ceiling drawn across.
 void render_over_training(HtmlReport& report, const OverTraining& o, const SimilarityToBp& s);
+// Debiased CKA to bp's final recordings per PCN cycle or pc inference step, one plot per run.
+void render_over_cycles(HtmlReport& report, const OverCycles& o);
 
 }  // namespace ml

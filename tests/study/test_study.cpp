@@ -154,6 +154,8 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   const auto pcn_jobs = ml::plan_study(ml::resolve_study(pcn, false));
   REQUIRE(pcn_jobs.size() == 1);
   CHECK_THAT(pcn_jobs[0].command, Contains("--rule bptt --lr 0.01 --lr-schedule cosine --weight-decay 0.0005 --arch pcn --cycles 2 "));
+  CHECK(pcn_jobs[0].record[0].argv.back() == "--cycles");  // recorded per cycle too
+  CHECK_THAT(jobs[1].command, !Contains("--cycles"));                  // fa: nothing recurrent
   pcn.preset = "full";  // the full preset trains every rule with its defaults
   const auto pcn_full = ml::plan_study(ml::resolve_study(pcn, false));
   CHECK_THAT(pcn_full[0].command, Contains("--rule bptt --lr 0.01 --lr-schedule cosine --weight-decay 0.0005 --arch pcn --optimizer"));
