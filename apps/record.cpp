@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     ("split", "test or train", cxxopts::value(c.split)->default_value(c.split))
     ("probe", "probe images, class-balanced and chosen by --seed (0: the whole split, in order)",
        cxxopts::value(c.probe)->default_value(std::to_string(c.probe)))
-    ("layers", "'all' (every layer but flatten, plus 'input'), 'stages' (what each weight layer receives, and the logits) or a comma-separated list such as relu1,relu2,fc1",
+    ("layers", "'all' (every layer but flatten, plus 'input'), 'stages' (what each weight layer receives, and the logits), 'logits' (the last layer alone) or a comma-separated list such as relu1,relu2,fc1",
        cxxopts::value(c.layers)->default_value(c.layers))
     ("seed", "chooses the probe images (the same for every model)", cxxopts::value(c.seed)->default_value("1"))
     ("probs", "also write probs.npy: softmax class probabilities, N x classes (for ml-analyze human)")

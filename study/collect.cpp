@@ -436,11 +436,13 @@ void collect_study(const std::string& dir) {
                      similarity_over_cycles(runs, compared_layers, dir,
                                             (preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws) / 5));
   render_representations(report, rep);
-  std::optional<PeopleResults> people;
-  if (!study.human.empty())
-    people = compare_runs_with_people(runs, study.human, study.human_counts, dir,
-                                      preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws);
-  render_people(report, people);
+  std::optional<PeopleResults> people, people_test_set;
+  if (!study.human.empty()) {
+    const int draws = preset == "quick" ? kQuickBootstrapDraws : kFullBootstrapDraws;
+    people = compare_runs_with_people(runs, study.human, study.human_counts, dir, draws);
+    people_test_set = compare_runs_with_people(runs, study.human, study.human_counts, dir, draws, true);
+  }
+  render_people(report, people, people_test_set);
   report.prepend(notes + at_a_glance(runs, rep.summary, similarity));
 
   write_text_atomically(dir + "/report.html", report.html());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "analysis/matrix_io.h"
@@ -63,7 +64,8 @@ std::string closest_sentence(const PeopleResults& p, const std::string& metric, 
 }  // namespace
 
 PeopleResults compare_runs_with_people(const std::vector<RunData>& runs, const std::string& human_path,
-                                       const std::string& counts_path, const std::string& dir, int draws) {
+                                       const std::string& counts_path, const std::string& dir, int draws,
+                                       bool whole_test_set) {
   const Eigen::MatrixXd human_all = load_matrix_npy(human_path);
   Eigen::MatrixXd counts_all;
   if (!counts_path.empty()) {
@@ -74,13 +76,15 @@ PeopleResults compare_runs_with_people(const std::vector<RunData>& runs, const s
                                std::to_string(human_all.rows()) + " x " + std::to_string(human_all.cols()));
   }
   PeopleResults out;
+  out.whole_test_set = whole_test_set;
   out.with_counts = counts_all.size() > 0;
   out.draws = draws;
   std::ostringstream csv;
   csv.precision(8);
   csv << "model,variant,seed,metric,value,ci_low,ci_high\n";
   for (const auto& r : runs) {
-    const ActsDir acts = r.acts();
+    const ActsDir acts = whole_test_set ? RunDir(r.dir).test_set_acts() : r.acts();
+    if (whole_test_set && !std::filesystem::exists(acts.probs())) continue;  // recorded by an older ml-study
     HumanInputs in;
     in.model = load_matrix_npy(acts.probs());
     const std::vector<int64_t> indices = load_labels_npy(acts.indices());
@@ -101,17 +105,49 @@ PeopleResults compare_runs_with_people(const std::vector<RunData>& runs, const s
     out.probe_images = pr.measures.images;
     out.runs.push_back(std::move(pr));
   }
-  write_text_atomically(dir + "/analysis/human.csv", csv.str());
+  if (whole_test_set && out.runs.empty()) return out;  // no run recorded every test image
+  write_text_atomically(dir + (whole_test_set ? "/analysis/human_test_set.csv" : "/analysis/human.csv"), csv.str());
   return out;
 }
 
-void render_people(HtmlReport& report, const std::optional<PeopleResults>& people) {
+namespace {
+
+// Every run's measures with the ceilings, then which runs are closest.
+void people_table(HtmlReport& report, const PeopleResults& people) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : people.runs) {
+    rows.push_back({r.run, cell(find(r, "cross_entropy"), 3), cell(find(r, "human_majority_agreement"), 3),
+                    cell(find(r, "error_consistency"), 3), cell(find(r, "confusion_correlation"), 3),
+                    cell(find(r, "human_rdm_spearman"), 3)});
+  }
+  if (people.with_counts && !people.runs.empty()) {
+    const PeopleRun& any = people.runs.front();
+    rows.push_back({"two people (ceiling)", "", "", cell(find(any, "error_consistency_ceiling"), 3), "",
+                    cell(find(any, "human_rdm_ceiling"), 3)});
+  }
+  report.table({"run", "cross-entropy", "majority agreement", "error consistency", "confusion correlation",
+                "RDM Spearman"},
+               rows);
+  std::string list;
+  for (const auto& [metric, lower, name] :
+       {std::tuple{"cross_entropy", true, "cross-entropy"}, std::tuple{"error_consistency", false, "error consistency"},
+        std::tuple{"human_rdm_spearman", false, "RDM Spearman"}}) {
+    const std::string s = closest_sentence(people, metric, lower, name);
+    if (!s.empty()) list += "<li>" + html_escape(s) + "</li>\n";
+  }
+  if (!list.empty()) report.paragraph("<ul>\n" + list + "</ul>");
+}
+
+}  // namespace
+
+void render_people(HtmlReport& report, const std::optional<PeopleResults>& people,
+                   const std::optional<PeopleResults>& test_set) {
   report.heading("Closest to human judgements");
   if (!people) {
     report.paragraph("No human data given. With CIFAR-10, <code>ml-study --data cifar10 --human cifar10h-probs.npy "
                      "--human-counts cifar10h-counts.npy</code> (CIFAR-10H, Peterson et al. 2019: about 50 people's "
                      "labels for each of the 10,000 test images) compares every run's class probabilities with "
-                     "people's on the probe images.");
+                     "people's on the probe images and on every test image.");
     return;
   }
   report.paragraph(
@@ -127,28 +163,14 @@ void render_people(HtmlReport& report, const std::optional<PeopleResults>& peopl
                         "different people of each image, and the RDM correlation of two random halves of the people, "
                         "Spearman-Brown corrected."
                       : " Without <code>--human-counts</code> there are no ceilings (they need each image's counts)."));
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& r : people->runs) {
-    rows.push_back({r.run, cell(find(r, "cross_entropy"), 3), cell(find(r, "human_majority_agreement"), 3),
-                    cell(find(r, "error_consistency"), 3), cell(find(r, "confusion_correlation"), 3),
-                    cell(find(r, "human_rdm_spearman"), 3)});
+  people_table(report, *people);
+  if (test_set && !test_set->runs.empty()) {
+    report.heading("On every test image", 3);
+    report.paragraph("The same measures on all " + std::to_string(test_set->probe_images) +
+                     " test images (the RDM measures on the first 1,000 of them: an RDM of 10,000 images holds 50 "
+                     "million pairs); analysis/human_test_set.csv.");
+    people_table(report, *test_set);
   }
-  if (people->with_counts && !people->runs.empty()) {
-    const PeopleRun& any = people->runs.front();
-    rows.push_back({"two people (ceiling)", "", "", cell(find(any, "error_consistency_ceiling"), 3), "",
-                    cell(find(any, "human_rdm_ceiling"), 3)});
-  }
-  report.table({"run", "cross-entropy", "majority agreement", "error consistency", "confusion correlation",
-                "RDM Spearman"},
-               rows);
-  std::string list;
-  for (const auto& [metric, lower, name] :
-       {std::tuple{"cross_entropy", true, "cross-entropy"}, std::tuple{"error_consistency", false, "error consistency"},
-        std::tuple{"human_rdm_spearman", false, "RDM Spearman"}}) {
-    const std::string s = closest_sentence(*people, metric, lower, name);
-    if (!s.empty()) list += "<li>" + html_escape(s) + "</li>\n";
-  }
-  if (!list.empty()) report.paragraph("<ul>\n" + list + "</ul>");
 }
 
 }  // namespace ml

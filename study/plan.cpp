@@ -204,6 +204,13 @@ void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int
     j.record.push_back(record_program(run.model_best(), run.acts().dir(), false, ""));
     // The PCN's cycles and pc's inference steps, for the report's similarity over recurrent time.
     if (j.rule == "bptt" || j.rule == "pc") j.record.back().argv.push_back("--cycles");
+    if (!c.human.empty()) {  // the people measures on every test image, beside the probe images'
+      std::vector<std::string> argv = {bin + "ml-record", run.model_best()};
+      if (!c.data_dir.empty()) argv.insert(argv.end(), {"--data-dir", c.data_dir});
+      argv.insert(argv.end(), {"--probe", "0", "--layers", "logits", "--probs", "--device", c.device, "--out",
+                               run.test_set_acts().dir()});
+      j.record.push_back({argv, run.record_log(), true, run.model_best()});
+    }
     for (const auto& s : snapshots)  // a run that diverged early has fewer
       j.record.push_back(record_program(run.snapshot(s), run.snapshot_acts(s).dir(), true, run.snapshot(s)));
   }

@@ -66,6 +66,7 @@ std::vector<Recorded> choose_layers(Network& net, const std::string& spec) {
     all.push_back({net.layer(i).name(), static_cast<int>(i), {shape.begin(), shape.end()}});
   }
   std::vector<Recorded> chosen;
+  if (spec == "logits") return {all.back()};
   if (spec == "stages") {
     // What each weight layer sees (the input of conv1, the pooled conv2
     // features that fc1 sees, ...) and the logits: one recording per stage.

@@ -17,7 +17,7 @@ struct RecordConfig {
   std::string data_dir;       // empty: Debian's location
   std::string split = "test"; // test or train
   int probe = 1000;           // images, class-balanced (0: the whole split in order)
-  std::string layers = "all"; // "all", "stages" (the input of every weight layer, and the logits) or a list
+  std::string layers = "all"; // "all", "stages" (the input of every weight layer, and the logits), "logits" or a list
   uint64_t seed = 1;          // chooses the probe images
   bool probs = false;         // also write probs.npy, the softmax class probabilities
   bool cycles = false;        // also the recurrent states per cycle or inference step (training/recorder_cycles.h)

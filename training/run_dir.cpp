@@ -26,7 +26,8 @@ void RunDir::create() const {
 std::vector<std::string> RunDir::outputs() const {
   namespace fs = std::filesystem;
   const std::vector<std::string> named = {config(), model(), model_best(), train_state(), val_indices(), done()};
-  const std::vector<std::string> folders = {file("snapshots"), acts().dir(), file("snapshot_acts")};
+  const std::vector<std::string> folders = {file("snapshots"), acts().dir(), file("snapshot_acts"),
+                                            test_set_acts().dir()};
   std::vector<std::string> found;
   std::error_code ec;
   for (const auto& path : named)

@@ -61,6 +61,8 @@ class RunDir {
   ActsDir acts() const { return ActsDir(file(ActsDir::kFolderName)); }
   // ml-study: the recording of snapshot `label` (bp at matched accuracy).
   ActsDir snapshot_acts(const std::string& label) const { return ActsDir(file("snapshot_acts/epoch-" + label)); }
+  // ml-study with --human: the logits and class probabilities of every test image, in order.
+  ActsDir test_set_acts() const { return ActsDir(file("test_set_acts")); }
 
   // Creates the folder (and its parents). Throws std::runtime_error("--out 'DIR': cannot create directory: ...").
   void create() const;
@@ -68,8 +70,8 @@ class RunDir {
   // ml-train's claim on the folder while it runs (base/folder_lock.h): the file's name in the folder.
   static constexpr const char* kLockName = ".ml-train.lock";
   // The outputs of a run already in the folder (the files above that ml-train, ml-record and ml-study
-  // write, a rule's own tables: every top-level *.csv, and the acts/, snapshots/ and snapshot_acts/
-  // folders), by name; the study's train.log and record.log are not among them (the shell that runs
+  // write, a rule's own tables: every top-level *.csv, and the acts/, snapshots/, snapshot_acts/ and
+  // test_set_acts/ folders), by name; the study's train.log and record.log are not among them (the shell that runs
   // ml-train has them open), nor is any file of the user's.
   std::vector<std::string> outputs() const;
   // Removes outputs(). Throws std::runtime_error naming the file that could not be removed.

@@ -319,6 +319,26 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
     }
     CHECK(ceilings == 6);
     CHECK_THAT(slurp(a / "report.html"), Contains("two people (ceiling)"));
+
+    // On every test image too: agreement with the one-hot people is the accuracy over the whole test set,
+    // against the labels read straight from the data set's file.
+    const auto all = csv(a / "analysis" / "human_test_set.csv");
+    REQUIRE(all.size() == 1 + 6 * 7);
+    int checked = 0;
+    for (size_t i = 1; i < all.size(); ++i) {
+      if (all[i][3] != "human_majority_agreement") continue;
+      const ml::NpyArray p = ml::read_npy((a / "runs" / all[i][0] / "test_set_acts" / "probs.npy").string());
+      REQUIRE(p.rows() == static_cast<int64_t>(labels.size()));
+      int correct = 0;
+      for (int64_t n = 0; n < p.rows(); ++n) {
+        const auto* row = &p.data[static_cast<size_t>(n * 10)];
+        correct += std::max_element(row, row + 10) - row == static_cast<long>(labels[n]);
+      }
+      CHECK(std::stod(all[i][4]) == Approx(static_cast<double>(correct) / p.rows()).margin(1e-9));
+      ++checked;
+    }
+    CHECK(checked == 6);
+    CHECK_THAT(slurp(a / "report.html"), Contains("On every test image"));
   }
 
   // The interrupted study: fa never finished, and bp must not be redone.
