@@ -48,6 +48,21 @@ void render_variant_panel(HtmlReport& report, const SimilarityToBp& s, const std
     rows.push_back(row);
   }
   report.table(header, rows);
+  // The chance that a bp seed in disguise lies beyond the ceiling by a pair range: 1 / C(a + c, c).
+  for (const auto& l : s.layers) {
+    const SimilarityRow* r = s.find_to_bp(l, "procrustes", variant);
+    const SimilarityRow* c = s.ceiling(l, "procrustes");
+    if (!r || !c || r->n_pairs < 1 || c->n_pairs < 1) continue;
+    double ways = 1;
+    for (int k = 1; k <= c->n_pairs; ++k) ways = ways * (r->n_pairs + k) / k;
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "Range measures: %d pairs with bp against the ceiling's %d; all of them beyond the ceiling's by "
+                  "chance: 1 in %.0f.",
+                  r->n_pairs, c->n_pairs, ways);
+    report.paragraph(buf);
+    break;
+  }
 }
 
 void render_disagreements(HtmlReport& report, const SimilarityToBp& s) {
@@ -114,8 +129,8 @@ void render_similarity_to_bp(HtmlReport& report, const SimilarityToBp& s, const 
       "layer's constant units left out. Refitting their SVDs per bootstrap resample would cost hours on conv maps, "
       "so their brackets are the <b>least and largest value over the seed pairs</b>, not a bootstrap interval: "
       "a variant differs by one of them only when every one of its pairs with bp is less alike than every pair of "
-      "two bp seeds (with 3 seeds each, 6 pairs against 3: chance 1 in 84 for a variant that is a bp seed in "
-      "disguise, pairs sharing a run aside). \"-\": undefined (a layer without variance).");
+      "two bp seeds (for a variant that is a bp seed in disguise, a chance of 1 in C(a + c, c) with a pairs against "
+      "the ceiling's c, pairs sharing a run aside: 1 in 84 for 3 seeds each, 6 pairs against 3). \"-\": undefined (a layer without variance).");
   for (const auto& v : variants) render_variant_panel(report, s, v);
   render_disagreements(report, s);
   if (!matched.bp_run.empty()) {
