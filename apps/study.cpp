@@ -196,7 +196,8 @@ int main(int argc, char** argv) {
                "(bp: 3); minutes on a CPU), full (15 epochs, all data less 5000 for validation, 1000 probe images, "
                "3 seeds; for a GPU) or auto (full when a GPU is present)",
        cxxopts::value(c.preset)->default_value(c.preset))
-    ("rules", "comma-separated rules (default: every rule)", cxxopts::value(rules))
+    ("rules", "comma-separated rules (default: every rule but those kept only to reproduce earlier figures, "
+              "dtp-linear and ldrl-linear)", cxxopts::value(rules))
     ("embeddings", "conv1 embeddings, each trained with bp above the frozen filters: comma-separated from gabor, "
                    "dog, random, pca, nmf, hebbian; 'all' or 'none'", cxxopts::value(embeddings)->default_value("all"))
     ("data", "data set: fashion-mnist, mnist, cifar10 or image-folder", cxxopts::value(c.data)->default_value(c.data))

@@ -75,6 +75,10 @@ void set_rule_options(const cxxopts::ParseResult& args, Parsed& parsed) {
     }
   }
   c.rule_flags = ml::cli::given_flags(args, spec.flags);
+  // --help shows a flag's first declaration; a rule may declare its own default (ldrl's --feedback-steps)
+  for (const auto& f : spec.flags) {
+    if (f.type != ml::FlagType::Switch && !args.count(f.name)) parsed.values[f.name] = f.default_value;
+  }
   for (const auto& flag_and_bp_value : kRuleDefaultedFlags) {
     const std::string& flag = flag_and_bp_value.first;
     if (args.count(flag)) continue;

@@ -35,6 +35,13 @@ std::vector<std::string> rule_names() {
   return names;
 }
 
+std::vector<std::string> default_study_rules() {
+  std::vector<std::string> names;
+  for (const RuleSpec* s : in_order())
+    if (s->in_default_study) names.push_back(s->name);
+  return names;
+}
+
 const RuleSpec& rule_spec(const std::string& name) {
   for (const auto& s : registry()) {
     if (s.name == name) return s;

@@ -32,6 +32,8 @@ struct RuleSpec {
   std::string study_flags;      // the rule's own settings in a study of the seed LeNet (per-layer lists)
   std::string quick_flags;      // what the study's quick preset makes cheaper (said on top of the report)
   std::string study_arch = "lenet";
+  // false: kept to reproduce earlier figures (dtp-linear, ldrl-linear); ml-study runs it only when --rules names it.
+  bool in_default_study = true;
   // Builds the rule from its flags' values (every flag of `flags` present, defaults filled in); throws
   // std::invalid_argument naming the flag for a bad value.
   std::function<std::unique_ptr<LearningRule>(const FlagValues&)> make;
@@ -51,6 +53,7 @@ bool register_rule(RuleSpec spec);
   _Pragma("GCC diagnostic pop")
 
 std::vector<std::string> rule_names();  // by RuleSpec::order
+std::vector<std::string> default_study_rules();  // rule_names() with in_default_study
 // Throws std::invalid_argument("--rule 'x': unknown rule (known: ...)").
 const RuleSpec& rule_spec(const std::string& name);
 // The rule with these flag values (missing ones at their defaults); a flag that is not the rule's throws

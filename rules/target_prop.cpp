@@ -1,4 +1,4 @@
-// What the three target-propagation rules share: the blocks, the feedback
+// What the target-propagation rules share: the blocks, the feedback
 // weights and their optimizer, feedback pre-training, the block helpers, and
 // the alignment rows (see target_prop.h).
 #include "rules/target_prop.h"
@@ -33,8 +33,8 @@ void conv_stride_pad(const std::string& token, int& stride, int& pad) {
 
 }  // namespace
 
-const std::vector<FlagSpec>& target_prop_flags() {
-  static const std::vector<FlagSpec> flags = {
+std::vector<FlagSpec> target_prop_flags(const std::string& feedback_steps_default) {
+  return {
       {"tp-eta-hat", FlagType::Float, "0.06",
        "output target step, t_L = h_L - eta_hat * dloss/dh_L per sample"},
       {"tp-noise", FlagType::Float, "0.09", "sigma of the feedback losses' Gaussian noise"},
@@ -44,13 +44,13 @@ const std::vector<FlagSpec>& target_prop_flags() {
       {"feedback-optimizer", FlagType::Text, "adam",
        "sgd (momentum 0.9) or adam, for the feedback weights"},
       {"feedback-weight-decay", FlagType::Float, "0", "L2 weight decay on the feedback weights"},
-      {"feedback-steps", FlagType::IntList, "1",
+      {"feedback-steps", FlagType::IntList, feedback_steps_default,
        "feedback updates per batch, for every feedback map, or comma-separated one per map from "
-       "the bottom up (ldrl on the seed LeNet: conv2,fc1,fc2)"},
+       "the bottom up (ldrl on the seed LeNet: conv2,fc1,fc2); ldrl's default is 20 (Ernoult et al.), "
+       "the others' 1"},
       {"feedback-pretrain-epochs", FlagType::Int, "1",
        "feedback-only passes over the training set before epoch 1"},
   };
-  return flags;
 }
 
 TargetPropOptions target_prop_options(const FlagValues& f) {
@@ -263,7 +263,7 @@ void TargetPropRule::log_alignment(Network& net, const Batch& batch, AlignmentLo
   extra_alignment(net, batch, log, epoch, batch_index);
 }
 
-// --- dtp and ldrl ---------------------------------------------------------------
+// --- dtp-linear and ldrl-linear -------------------------------------------------
 
 Shape LayerwiseTargetRule::feedback_shape(Network& net, size_t b) {
   if (b == 0) return {};  // nothing needs a target below the first block

@@ -1,7 +1,9 @@
-// Target propagation: dtp (Lee et al. 2015), ddtp (Meulemans et al. 2020,
-// DDTP-linear with the difference reconstruction loss) and ldrl (Ernoult et
-// al. 2022, layer-wise difference reconstruction loss). Formulas and defaults:
-// REFERENCES.md "Target propagation".
+// Target propagation: dtp (Lee et al. 2015) and ldrl (Ernoult et al. 2022,
+// layer-wise difference reconstruction loss) through learned nonlinear inverses
+// (inverse_target.h); ddtp (Meulemans et al. 2020, DDTP-linear with the
+// difference reconstruction loss); dtp-linear and ldrl-linear, the earlier dtp
+// and ldrl, whose feedback map is linear around the forward pass (below).
+// Formulas and defaults: REFERENCES.md "Target propagation".
 //
 // Blocks. The network is cut into blocks, each a weight layer followed by the
 // parameter-free layers up to the next weight layer (conv-relu,
@@ -11,7 +13,8 @@
 // The 1/(eta_hat N) makes the output layer's update exactly backprop's, so
 // --lr means what it means for bp.
 //
-// Feedback maps. The feedback path of block b from h_b down to h_{b-1} is
+// Feedback maps of dtp-linear and ldrl-linear (LayerwiseTargetRule). The
+// feedback path of block b from h_b down to h_{b-1} is
 //   G_b(v) = Q_b^T( M_b unpool_b(v) )
 // where M_b and unpool_b are the block's own ReLU mask and max-pooling
 // indices from the forward pass (the inverse's nonlinearity is the forward
@@ -20,8 +23,9 @@
 // Q_b of W_b's shape. Q_b = W_b gives backprop's path; for an invertible linear
 // layer Q_b = W_b^{-T} gives the exact inverse. The difference correction
 // t_{b-1} = h_{b-1} + G_b(t_b) - G_b(h_b) = h_{b-1} + G_b(t_b - h_b)
-// cancels the inverse's bias c_b (dtp learns one for its reconstruction loss;
-// the targets never need it).
+// cancels the inverse's bias c_b (dtp-linear learns one for its reconstruction
+// loss; the targets never need it), and eta_hat cancels from the update: the
+// error e = dl/dh_L walks down through the G_b as backprop's through the W_b.
 #pragma once
 #include <memory>
 #include <vector>
@@ -31,7 +35,7 @@
 
 namespace ml {
 
-// The family's options (flags of dtp, ddtp and ldrl alike); defaults: REFERENCES.md "Target propagation".
+// The family's options (flags of every target-propagation rule alike); defaults: REFERENCES.md "Target propagation".
 struct TargetPropOptions {
   float tp_eta_hat;  // output target t_L = h_L - eta_hat * dl/dh_L (per sample)
   float tp_noise;    // sigma of the feedback losses' Gaussian noise
@@ -44,8 +48,8 @@ struct TargetPropOptions {
   int feedback_pretrain_epochs;  // feedback-only passes over the training set before training
 };
 
-// The flags each of dtp, ddtp and ldrl declares, and their values read back.
-const std::vector<FlagSpec>& target_prop_flags();
+// The flags each target-propagation rule declares (its default --feedback-steps given), and their values read back.
+std::vector<FlagSpec> target_prop_flags(const std::string& feedback_steps_default = "1");
 TargetPropOptions target_prop_options(const FlagValues& f);
 
 class TargetPropRule : public LearningRule {
@@ -69,8 +73,9 @@ class TargetPropRule : public LearningRule {
   };
   size_t num_blocks() const { return blocks_.size(); }
   const Block& block(size_t b) const { return blocks_.at(b); }
-  // Q_b (undefined for blocks without feedback weights).
+  // Q_b (undefined for blocks without feedback weights), and its gradient of the last feedback loss.
   Tensor& feedback(size_t b) { return feedback_.at(b).value; }
+  Tensor& feedback_grad(size_t b) { return feedback_.at(b).grad; }
 
   // The targets t_b of every block (host copies; empty where the rule sets none) for this batch.
   virtual std::vector<std::vector<float>> targets(Network& net, const Batch& batch) = 0;
@@ -118,7 +123,7 @@ class TargetPropRule : public LearningRule {
   size_t classes_ = 0;
 };
 
-// dtp and ldrl: targets go down block by block through G_b.
+// dtp-linear and ldrl-linear: targets go down block by block through G_b.
 class LayerwiseTargetRule : public TargetPropRule {
  public:
   using TargetPropRule::TargetPropRule;
@@ -132,25 +137,25 @@ class LayerwiseTargetRule : public TargetPropRule {
   Tensor work_a_, work_b_, work_c_, dq_;
 };
 
-// Difference target propagation: Q_b and c_b learn G_b(f_b(x + eps)) + c_b ~ x + eps,
+// dtp-linear: Q_b and c_b learn G_b(f_b(x + eps)) + c_b ~ x + eps,
 // the noisy reconstruction loss ||G_b(f_b(h_{b-1} + eps)) + c_b - (h_{b-1} + eps)||^2 / 2.
-class DifferenceTargetProp : public LayerwiseTargetRule {
+class LinearDTP : public LayerwiseTargetRule {
  public:
   using LayerwiseTargetRule::LayerwiseTargetRule;
-  std::string name() const override { return "dtp"; }
+  std::string name() const override { return "dtp-linear"; }
   void attach(Network& net, uint64_t seed) override;  // adds the inverse's bias c_b (zeros)
 
  protected:
   std::vector<double> feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) override;
 };
 
-// L-DRL: Q_b learns J_G = J_f^T by
+// ldrl-linear: Q_b learns J_G = J_f^T by
 //   (-<d, G(f(x + d)) - G(f(x))> + ||G(y + e) - G(y)||^2 / 2) / sigma^2,
 // d and e ~ N(0, sigma^2): its expectation is ||J_G - J_f^T||_F^2 / 2 + const.
-class LayerwiseDRL : public LayerwiseTargetRule {
+class LinearLDRL : public LayerwiseTargetRule {
  public:
   using LayerwiseTargetRule::LayerwiseTargetRule;
-  std::string name() const override { return "ldrl"; }
+  std::string name() const override { return "ldrl-linear"; }
 
  protected:
   std::vector<double> feedback_gradients(Network& net, bool want_loss, const std::vector<bool>& train) override;

@@ -135,7 +135,7 @@ StudyConfig resolve_study(StudyConfig c, bool have_gpu) {
   if (c.seeds < 1) throw std::invalid_argument("--seeds " + std::to_string(c.seeds) + ": must be >= 1");
   if (c.out.empty()) throw std::invalid_argument("--out: empty output directory");
   const std::vector<std::string> known = rule_names();
-  if (c.rules.empty()) c.rules = known;
+  if (c.rules.empty()) c.rules = default_study_rules();
   for (const auto& r : c.rules) {
     if (std::find(known.begin(), known.end(), r) == known.end()) {
       std::string list;

@@ -1,5 +1,7 @@
-// Target propagation (dtp, ddtp, ldrl): the noise op's statistics, exact
-// targets of an invertible linear net, identity with backprop when Q = W,
+// Target propagation (dtp, dtp-linear, ddtp, ldrl, ldrl-linear): the noise op's
+// statistics, exact targets of an invertible linear net, identity with backprop
+// when Q = W for the linear feedback maps (the nonlinear inverses of dtp and
+// ldrl: test_dtp_nonlinear.cpp),
 // feedback losses that fall during pre-training, DDTP's targets against the
 // Gauss-Newton direction, feedback steps and rates per map, bad flags, and
 // each rule learning a synthetic problem.
@@ -74,60 +76,66 @@ TEST_CASE("channel_bias adds b[c] to every position of channel c and sums them b
 }
 
 TEST_CASE("dtp targets of an invertible linear net with Q = W^-T are the exact inverses", "[rules][dtp]") {
-  // Three square linear layers, W = I + small noise (well conditioned), no activations.
-  const int F = 5;
-  Network net("fc5-fc5-fc5", {F}, 7);
-  const FlagValues o{{"tp-eta-hat", "0.3"}};  // large on purpose: with exact inverses the targets are exact at any step
-  auto rule = make_rule("dtp", o);
-  rule->attach(net, 1);
-  auto& r = tp(rule);
-  REQUIRE(r.num_blocks() == 3);
-  std::vector<Eigen::MatrixXd> W(3);
-  std::vector<Eigen::VectorXd> bias(3);
-  for (size_t b = 0; b < 3; ++b) {
-    Param* w = net.layer(b).weight();
-    std::vector<float> v = w->value.to_vector();
-    for (int i = 0; i < F; ++i) v[i * F + i] += 1.0f;
-    w->value.copy_from(Tensor::from_vector({F, F}, v));
-    W[b] = Eigen::MatrixXd(F, F);
-    for (int i = 0; i < F; ++i)
-      for (int j = 0; j < F; ++j) W[b](i, j) = v[i * F + j];
-    const std::vector<float> bv = net.layer(b).bias()->value.to_vector();
-    bias[b] = Eigen::VectorXd(F);
-    for (int i = 0; i < F; ++i) bias[b](i) = bv[i];
-    if (b == 0) continue;
-    // G_b(v) = Q_b^T v, so the exact inverse is Q_b = W_b^{-T}
-    const Eigen::MatrixXd q = W[b].inverse().transpose();
-    std::vector<float> qv(F * F);
-    for (int i = 0; i < F; ++i)
-      for (int j = 0; j < F; ++j) qv[i * F + j] = static_cast<float>(q(i, j));
-    r.feedback(b).copy_from(Tensor::from_vector({F, F}, qv));
-  }
-  const int N = 4;
-  const Batch batch = make_batch({F}, N, 3, F);
-  const auto t = r.targets(net, batch);
-  // The analytic targets, in double: t_L = h_L - eta_hat * (softmax(h_L) - onehot), t_{b-1} = W_b^{-1}(t_b - bias_b).
-  const std::vector<float> xv = batch.x.to_vector();
-  for (int n = 0; n < N; ++n) {
-    Eigen::VectorXd h(F);
-    for (int i = 0; i < F; ++i) h(i) = xv[n * F + i];
-    for (size_t b = 0; b < 3; ++b) h = W[b] * h + bias[b];
-    Eigen::VectorXd p = (h.array() - h.maxCoeff()).exp();
-    p /= p.sum();
-    p(batch.host_labels[n]) -= 1.0;
-    Eigen::VectorXd target = h - 0.3f * p;
-    for (size_t b = 3; b-- > 0;) {
-      for (int i = 0; i < F; ++i) {
-        INFO("block " << b << " sample " << n << " unit " << i);
-        CHECK(t[b][n * F + i] == Approx(target(i)).margin(1e-4));
+  // Three square linear layers, W = I + small noise (well conditioned), no activations: dtp's inverse
+  // has no nonlinearity here (no ReLU below it), so both maps are Q^T v (+ c = 0).
+  for (const std::string name : {"dtp", "dtp-linear"}) {
+    INFO(name);
+    const int F = 5;
+    Network net("fc5-fc5-fc5", {F}, 7);
+    // large on purpose: with exact inverses the targets are exact at any step
+    const FlagValues o{{"tp-eta-hat", "0.3"}};
+    auto rule = make_rule(name, o);
+    rule->attach(net, 1);
+    auto& r = tp(rule);
+    REQUIRE(r.num_blocks() == 3);
+    std::vector<Eigen::MatrixXd> W(3);
+    std::vector<Eigen::VectorXd> bias(3);
+    for (size_t b = 0; b < 3; ++b) {
+      Param* w = net.layer(b).weight();
+      std::vector<float> v = w->value.to_vector();
+      for (int i = 0; i < F; ++i) v[i * F + i] += 1.0f;
+      w->value.copy_from(Tensor::from_vector({F, F}, v));
+      W[b] = Eigen::MatrixXd(F, F);
+      for (int i = 0; i < F; ++i)
+        for (int j = 0; j < F; ++j) W[b](i, j) = v[i * F + j];
+      const std::vector<float> bv = net.layer(b).bias()->value.to_vector();
+      bias[b] = Eigen::VectorXd(F);
+      for (int i = 0; i < F; ++i) bias[b](i) = bv[i];
+      if (b == 0) continue;
+      // G_b(v) = Q_b^T v, so the exact inverse is Q_b = W_b^{-T}
+      const Eigen::MatrixXd q = W[b].inverse().transpose();
+      std::vector<float> qv(F * F);
+      for (int i = 0; i < F; ++i)
+        for (int j = 0; j < F; ++j) qv[i * F + j] = static_cast<float>(q(i, j));
+      r.feedback(b).copy_from(Tensor::from_vector({F, F}, qv));
+    }
+    const int N = 4;
+    const Batch batch = make_batch({F}, N, 3, F);
+    const auto t = r.targets(net, batch);
+    // The analytic targets, in double: t_L = h_L - eta_hat * (softmax(h_L) - onehot), t_{b-1} = W_b^{-1}(t_b - bias_b).
+    const std::vector<float> xv = batch.x.to_vector();
+    for (int n = 0; n < N; ++n) {
+      Eigen::VectorXd h(F);
+      for (int i = 0; i < F; ++i) h(i) = xv[n * F + i];
+      for (size_t b = 0; b < 3; ++b) h = W[b] * h + bias[b];
+      Eigen::VectorXd p = (h.array() - h.maxCoeff()).exp();
+      p /= p.sum();
+      p(batch.host_labels[n]) -= 1.0;
+      Eigen::VectorXd target = h - 0.3f * p;
+      for (size_t b = 3; b-- > 0;) {
+        for (int i = 0; i < F; ++i) {
+          INFO("block " << b << " sample " << n << " unit " << i);
+          CHECK(t[b][n * F + i] == Approx(target(i)).margin(1e-4));
+        }
+        if (b > 0) target = W[b].inverse() * (target - bias[b]);
       }
-      if (b > 0) target = W[b].inverse() * (target - bias[b]);
     }
   }
 }
 
-TEST_CASE("dtp and ldrl with Q = W give exactly the backprop update", "[rules][dtp][ldrl]") {
-  for (const std::string name : {"dtp", "ldrl"}) {
+TEST_CASE("dtp-linear and ldrl-linear with Q = W give exactly the backprop update",
+          "[rules][dtp-linear][ldrl-linear]") {
+  for (const std::string name : {"dtp-linear", "ldrl-linear"}) {
     Network a(kConvSpec, kConvInput, 3), b(kConvSpec, kConvInput, 3);
     auto bp = make_rule("bp");
     auto rule = make_rule(name);
@@ -150,12 +158,12 @@ TEST_CASE("dtp and ldrl with Q = W give exactly the backprop update", "[rules][d
   }
 }
 
-TEST_CASE("dtp's reconstruction loss falls during feedback pre-training", "[rules][dtp]") {
+TEST_CASE("dtp-linear's reconstruction loss falls during feedback pre-training", "[rules][dtp-linear]") {
   const char* spec = "flatten-fc24-relu-fc24-relu-fc5";
   const Shape in = {1, 4, 4};
   const FlagValues o{{"feedback-lr", "3e-3"}};
   Network net(spec, in, 5);
-  auto rule = make_rule("dtp", o);
+  auto rule = make_rule("dtp-linear", o);
   rule->attach(net, 2);
   auto& r = tp(rule);
   const Batch probe = make_batch(in, 256, 99, 5);
@@ -189,10 +197,10 @@ TEST_CASE("ddtp's difference reconstruction loss falls to its floor during pre-t
   CHECK(after - floor < 0.2 * (before - floor));  // 80% of the excess over the floor is gone
 }
 
-TEST_CASE("ldrl's updates approach backprop's from noise alone, conv layers included", "[rules][ldrl]") {
+TEST_CASE("ldrl-linear's updates approach backprop's from noise alone, conv layers included", "[rules][ldrl-linear]") {
   const FlagValues o{{"feedback-lr", "3e-3"}};
   Network net(kConvSpec, kConvInput, 6);
-  auto rule = make_rule("ldrl", o);
+  auto rule = make_rule("ldrl-linear", o);
   rule->attach(net, 3);
   auto& r = tp(rule);
   auto bp = make_rule("bp");
@@ -257,8 +265,11 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
   };
   using Steps = std::map<std::string, int64_t>;
   // ldrl and dtp: one map per weight layer above the first (conv2, fc1, fc2 here)
-  CHECK(feedback_steps("ldrl", "3,1,2") == Steps{{"conv2.feedback", 3}, {"fc1.feedback", 1}, {"fc2.feedback", 2}});
-  CHECK(feedback_steps("ldrl", "2") == Steps{{"conv2.feedback", 2}, {"fc1.feedback", 2}, {"fc2.feedback", 2}});
+  CHECK(feedback_steps("ldrl-linear", "3,1,2") ==
+        Steps{{"conv2.feedback", 3}, {"fc1.feedback", 1}, {"fc2.feedback", 2}});
+  CHECK(feedback_steps("ldrl", "2") == Steps{{"conv2.feedback", 2},       {"conv2.feedback_bias", 2},
+                                              {"fc1.feedback", 2},         {"fc1.feedback_bias", 2},
+                                              {"fc2.feedback", 2},         {"fc2.feedback_bias", 2}});
   CHECK(feedback_steps("dtp", "1,4,1") == Steps{{"conv2.feedback", 1},       {"conv2.feedback_bias", 1},
                                                  {"fc1.feedback", 4},         {"fc1.feedback_bias", 4},
                                                  {"fc2.feedback", 1},         {"fc2.feedback_bias", 1}});
@@ -271,7 +282,7 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
 
   // --feedback-lr per map: one SGD step moves each Q by its own rate times the same gradient
   auto first_moves = [&](const std::string& lr) {
-    const FlagValues o{{"feedback-optimizer", "sgd"}, {"feedback-lr", lr}};
+    const FlagValues o{{"feedback-optimizer", "sgd"}, {"feedback-lr", lr}, {"feedback-steps", "1"}};
     Network net(kConvSpec, kConvInput, 6);
     auto rule = make_rule("ldrl", o);
     rule->attach(net, 3);
@@ -310,7 +321,8 @@ TEST_CASE("--feedback-steps and --feedback-lr: one value for every feedback map 
   CHECK(e.find("--feedback-steps 1,2: 2 values for 3 feedback maps (conv2, fc1, fc2)") != std::string::npos);
   // config.json: one value stays a number (so earlier runs still resume), a list is a list
   CHECK(rule->config()["feedback_steps"] == nlohmann::json::array({1, 2}));
-  CHECK(make_rule("ldrl")->config()["feedback_steps"] == 1);
+  CHECK(make_rule("ldrl-linear")->config()["feedback_steps"] == 1);
+  CHECK(make_rule("ldrl")->config()["feedback_steps"] == 20);  // Ernoult et al.'s count (rules/ldrl.cpp)
 }
 
 TEST_CASE("ml-train --feedback-steps, --feedback-lr: one value or one per map, into config.json",
@@ -325,7 +337,7 @@ TEST_CASE("ml-train --feedback-steps, --feedback-lr: one value or one per map, i
     REQUIRE(code == 0);
     return nlohmann::json::parse(ml_test::slurp(dir.path / run / "config.json"))["rule_config"]["feedback_steps"];
   };
-  CHECK(steps_in_config("", "default") == 1);
+  CHECK(steps_in_config("", "default") == 20);
   CHECK(steps_in_config("--feedback-steps 4", "one") == 4);
   CHECK(steps_in_config("--feedback-steps 3,1", "list") == nlohmann::json::array({3, 1}));
   {
@@ -367,7 +379,7 @@ TEST_CASE("each target-propagation rule learns a small synthetic problem", "[rul
   fs::remove_all(root);
   TrainConfig c = ml_test::synthetic_train_config(root);
   c.rule_flags = {{"feedback-lr", "1e-3"}};
-  for (const std::string rule : {"dtp", "ddtp", "ldrl"}) {
+  for (const std::string rule : {"dtp", "dtp-linear", "ddtp", "ldrl", "ldrl-linear"}) {
     c.rule = rule;
     c.out = (root / rule).string();
     const auto history = train(c);

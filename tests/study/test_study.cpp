@@ -141,6 +141,15 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   const std::string text = ml::plan_text(jobs);
   CHECK(std::count(text.begin(), text.end(), '\n') == 5 + 5);  // 5 comment lines, 5 jobs
   CHECK(ml::resolve_study(ml::StudyConfig{}, true).preset == "full");
+  {  // the variants kept to reproduce earlier figures run only when named
+    const auto defaults = ml::resolve_study(ml::StudyConfig{}, false).rules;
+    CHECK(std::count(defaults.begin(), defaults.end(), "dtp") == 1);
+    CHECK(std::count(defaults.begin(), defaults.end(), "dtp-linear") == 0);
+    CHECK(std::count(defaults.begin(), defaults.end(), "ldrl-linear") == 0);
+    ml::StudyConfig named;
+    named.rules = {"dtp-linear"};
+    CHECK(ml::resolve_study(named, false).rules == std::vector<std::string>{"dtp-linear"});
+  }
   ml::StudyConfig emb;
   emb.rules = {"fa"};
   emb = ml::resolve_study(emb, false);
