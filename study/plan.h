@@ -43,8 +43,8 @@ struct StudyConfig {
   // (seed 2: a rule's seed-1 run shares its initial weights with bp's seed 1, and an early snapshot is near them).
   std::vector<std::string> bp_snapshots;  // filled by resolve_study: 0.05 .. 0.75, then every epoch
   // --over-training: every rule's seed-1 run (learned conv1) saves and records snapshots at these epochs, for
-  // the report's similarity to final bp over training. "auto": 0.1, 0.35, then 1, 2, 4, ... and the last
-  // epoch; "none"; or a comma-separated list of epochs in (0, --epochs].
+  // the report's similarity to final bp over training. "auto": 0.1, then 1, 4, 16, ... and the last epoch;
+  // "none"; or a comma-separated list of epochs in (0, --epochs].
   std::string over_training = "auto";
   std::vector<std::string> training_snapshots;  // filled by resolve_study
   int tune_limit = -1;  // --tune: training images per grid point; -1: the preset's (quick 5000, full all)

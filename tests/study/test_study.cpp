@@ -115,14 +115,14 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   CHECK_THAT(jobs[1].command, Contains(" --max-loss 100 "));  // a blown-up run stops instead of training on
   CHECK_THAT(jobs[2].command, Contains("'/tmp/some study/runs/bp-s2'"));
   CHECK(jobs[0].key != jobs[2].key);
-  // --over-training auto on 3 epochs: 0.1, 0.35, then the powers of 2 below 3, then 3; every seed-1 run,
+  // --over-training auto on 3 epochs: 0.1, then the powers of 4 below 3, then 3; every seed-1 run,
   // bp's included; bp-s2 keeps its matched-accuracy snapshots (every 0.05 .. 0.75 and each epoch).
-  CHECK(c.training_snapshots == std::vector<std::string>{"0.1", "0.35", "1", "2", "3"});
-  CHECK_THAT(jobs[0].command, Contains(" --snapshots 0.1,0.35,1,2,3 "));
-  CHECK_THAT(jobs[1].command, Contains(" --snapshots 0.1,0.35,1,2,3 "));
+  CHECK(c.training_snapshots == std::vector<std::string>{"0.1", "1", "3"});
+  CHECK_THAT(jobs[0].command, Contains(" --snapshots 0.1,1,3 "));
+  CHECK_THAT(jobs[1].command, Contains(" --snapshots 0.1,1,3 "));
   CHECK_THAT(jobs[2].command, Contains(" --snapshots 0.05,0.1,0.2,0.35,0.5,0.75,1,2,3 "));
   CHECK_THAT(jobs[3].command, !Contains("--snapshots"));  // fa-s2
-  CHECK_THAT(jobs[1].command, Contains("snapshot_acts/epoch-0.35"));  // and recorded
+  CHECK_THAT(jobs[1].command, Contains("snapshot_acts/epoch-0.1"));  // and recorded
   for (const auto& [value, expected] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {"none", {}}, {"0.5,2", {"0.5", "2"}}, {"3", {"3"}}}) {
     ml::StudyConfig o = c;
@@ -131,7 +131,10 @@ TEST_CASE("plan: one independent line per run, keyed by what it does", "[study]"
   }
   ml::StudyConfig one_epoch = c;
   one_epoch.epochs = 1;
-  CHECK(ml::resolve_study(one_epoch, false).training_snapshots == std::vector<std::string>{"0.1", "0.35", "1"});
+  CHECK(ml::resolve_study(one_epoch, false).training_snapshots == std::vector<std::string>{"0.1", "1"});
+  ml::StudyConfig full_length = c;
+  full_length.epochs = 15;
+  CHECK(ml::resolve_study(full_length, false).training_snapshots == std::vector<std::string>{"0.1", "1", "4", "15"});
   for (const std::string bad : {"0", "4", "-1", "x", "1,,2", "1,1", "2e", "", "1,", " 1", "1e0"}) {
     INFO(bad);
     ml::StudyConfig o = c;
@@ -218,12 +221,12 @@ TEST_CASE("a tiny study runs end to end, and an interrupted one resumes to the s
   REQUIRE(to_bp.size() == 1 + 3 * 4 * 8);
   for (size_t i = 1; i < to_bp.size(); ++i) CHECK(to_bp[i][6] == "2");
 
-  // Over training: bp, sign-symmetry and fa (seed 1, learned conv1) at snapshots 0.1, 0.35 and 1, 4 layers,
+  // Over training: bp, sign-symmetry and fa (seed 1, learned conv1) at snapshots 0.1 and 1, 4 layers,
   // each against bp's final seeds 2 and 3. After one epoch the snapshot "1" is the network the run was
   // recorded at, so its value must be similarity_to_bp's debiased CKA for the same pairs, reached by the
   // other path (acts/ against snapshot_acts/).
   const auto over = csv(a / "analysis" / "over_training.csv");
-  REQUIRE(over.size() == 1 + 4 * 3 * 3);
+  REQUIRE(over.size() == 1 + 4 * 3 * 2);
   CHECK(over[0] == std::vector<std::string>{"layer", "measure", "model", "snapshot", "epoch", "value", "ci_low",
                                             "ci_high", "n_pairs"});
   int matched_final = 0;
