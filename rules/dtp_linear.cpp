@@ -19,16 +19,6 @@
 #include "rules/target_prop.h"
 
 namespace ml {
-namespace {
-
-// [N, C, ...] -> (N, C, positions per channel)
-void channel_dims(const Tensor& t, int& N, int& C, int& HW) {
-  N = t.dim(0), C = t.dim(1);
-  HW = static_cast<int>(t.numel() / (static_cast<size_t>(N) * C));
-}
-
-}  // namespace
-
 void LinearDTP::attach(Network& net, uint64_t seed) {
   LayerwiseTargetRule::attach(net, seed);
   Shape s = net.input_shape();

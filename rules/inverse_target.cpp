@@ -8,16 +8,6 @@
 #include "kernels/relu/relu.h"
 
 namespace ml {
-namespace {
-
-// [N, C, ...] -> (N, C, positions per channel)
-void channel_dims(const Tensor& t, int& N, int& C, int& HW) {
-  N = t.dim(0), C = t.dim(1);
-  HW = static_cast<int>(t.numel() / (static_cast<size_t>(N) * C));
-}
-
-}  // namespace
-
 void InverseTargetRule::attach(Network& net, uint64_t seed) {
   TargetPropRule::attach(net, seed);
   relu_.assign(blocks_.size(), false);

@@ -19,6 +19,11 @@
 #include "rules/per_layer_flag.h"
 
 namespace ml {
+
+void channel_dims(const Tensor& t, int& N, int& C, int& HW) {
+  N = t.dim(0), C = t.dim(1);
+  HW = static_cast<int>(t.numel() / (static_cast<size_t>(N) * C));
+}
 namespace {
 
 // Stride and padding of a conv layer, read back from its spec token conv<K>k<R>[s<S>][p<P>].

@@ -35,6 +35,9 @@
 
 namespace ml {
 
+// [N, C, ...] -> (N, C, positions per channel): the shape a per-channel bias (c_b) is applied over.
+void channel_dims(const Tensor& t, int& N, int& C, int& HW);
+
 // The family's options (flags of every target-propagation rule alike); defaults: REFERENCES.md "Target propagation".
 struct TargetPropOptions {
   float tp_eta_hat;  // output target t_L = h_L - eta_hat * dl/dh_L (per sample)

@@ -54,9 +54,7 @@ OverCycles similarity_over_cycles(const std::vector<RunData>& runs, const std::v
   out.draws = draws;
   std::vector<const RunData*> bp;
   for (const auto& r : runs) {
-    const bool has_all = std::all_of(layers.begin(), layers.end(), [&](const std::string& l) {
-      return std::find(r.layers.begin(), r.layers.end(), l) != r.layers.end();
-    });
+    const bool has_all = has_layers(r, layers);
     if (has_all && r.variant() == "bp") bp.push_back(&r);
   }
   if (bp.size() < 2 || layers.empty()) return out;

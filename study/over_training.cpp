@@ -45,9 +45,7 @@ OverTraining similarity_over_training(const std::vector<RunData>& runs, const st
   std::vector<const RunData*> bp, tracked;
   std::vector<std::vector<Snapshot>> snapshots;
   for (const auto& r : runs) {
-    const bool has_all = std::all_of(layers.begin(), layers.end(), [&](const std::string& l) {
-      return std::find(r.layers.begin(), r.layers.end(), l) != r.layers.end();
-    });
+    const bool has_all = has_layers(r, layers);
     if (!has_all) continue;
     if (r.variant() == "bp") bp.push_back(&r);
     // bp's matched-accuracy run (seed 2) has snapshots of its own purpose; over training follows seed 1.

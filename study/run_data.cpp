@@ -49,6 +49,12 @@ const EpochRow& RunData::selected() const {
   return *best;
 }
 
+bool has_layers(const RunData& run, const std::vector<std::string>& layers) {
+  return std::all_of(layers.begin(), layers.end(), [&](const std::string& l) {
+    return std::find(run.layers.begin(), run.layers.end(), l) != run.layers.end();
+  });
+}
+
 RunData load_run(const std::string& dir, const std::string& name) {
   RunData r;
   r.name = name;

@@ -40,6 +40,9 @@ struct RunData {
   ActsDir acts() const { return RunDir(dir).acts(); }
 };
 
+// True when the run recorded every one of layers.
+bool has_layers(const RunData& run, const std::vector<std::string>& layers);
+
 // Throws std::runtime_error naming the file for a missing or malformed one.
 RunData load_run(const std::string& dir, const std::string& name);
 

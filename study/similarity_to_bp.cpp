@@ -84,9 +84,7 @@ SimilarityToBp similarity_to_bp(const std::vector<RunData>& runs, const std::vec
   out.draws = draws;
   std::vector<const RunData*> used;
   for (const auto& r : runs) {
-    const bool has_all = std::all_of(layers.begin(), layers.end(), [&](const std::string& l) {
-      return std::find(r.layers.begin(), r.layers.end(), l) != r.layers.end();
-    });
+    const bool has_all = has_layers(r, layers);
     if (has_all) used.push_back(&r);
   }
   std::vector<size_t> bp;
