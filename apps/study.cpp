@@ -5,12 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <cxxopts.hpp>
 
@@ -22,9 +23,8 @@
 #include "base/stop_signal.h"
 #include "engine/device.h"
 #include "study/collect.h"
-#include "study/done_marker.h"
 #include "study/plan.h"
-#include "study/run_job.h"
+#include "study/job_scheduler.h"
 #include "study/tuning.h"
 
 namespace {
@@ -35,13 +35,6 @@ std::string own_directory(const char* argv0) {
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) exe = std::filesystem::absolute(argv0);
   return exe.parent_path().string();
-}
-
-std::string clock_text(double seconds) {
-  const long s = static_cast<long>(seconds + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-  return buf;
 }
 
 // A comma-separated list given on the command line: an empty list or an empty item is an error (not the
@@ -86,71 +79,41 @@ void write_study_json(const ml::StudyConfig& c, const std::vector<ml::StudyJob>&
   ml::write_text_atomically(c.out + "/study.json", j.dump(2) + "\n");
 }
 
-struct JobsResult {
-  int failed = 0;
-  int signal = 0;  // the stop signal (SIGINT, SIGTERM) that interrupted them; 0: none
-  std::string interrupted_run;
-};
-
-// The jobs not yet finished, one after the other. A run whose files are no longer what its done marker
-// vouches for is said so and trained again from nothing.
-JobsResult run_jobs(const std::vector<ml::StudyJob>& jobs) {
-  using Clock = std::chrono::steady_clock;
-  std::vector<bool> done(jobs.size());
-  size_t todo = 0, done_now = 0;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    const ml::DoneCheck check = ml::check_done_marker(ml::RunDir(jobs[i].dir), jobs[i].key);
-    if (check.state == ml::DoneState::Changed) {
-      std::fprintf(stderr, "ml-study: %s; running %s again\n", check.why.c_str(), jobs[i].name.c_str());
-      std::error_code ec;
-      std::filesystem::remove_all(jobs[i].dir, ec);
-      if (ec) throw std::runtime_error(jobs[i].dir + ": cannot remove: " + ec.message());
-    }
-    done[i] = check.state == ml::DoneState::Done;
-    todo += !done[i];
-  }
-  if (todo < jobs.size())
-    std::fprintf(stderr, "ml-study: %zu of %zu runs already finished, resuming\n", jobs.size() - todo, jobs.size());
-  JobsResult result;
-  const ml::StopForwarding forwarding;
-  const auto start = Clock::now();
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    if (done[i]) continue;
-    if (ml::forwarded_stop_signal()) break;  // received between two runs
-    const ml::StudyJob& j = jobs[i];
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    std::string eta = done_now ? "  eta " + clock_text(elapsed / static_cast<double>(done_now) *
-                                                       static_cast<double>(todo - done_now))
-                               : "";
-    std::fprintf(stderr, "ml-study: [%zu/%zu] %s: training and recording%s\n", done_now + 1, todo, j.name.c_str(),
-                 eta.c_str());
-    const ml::JobOutcome outcome = ml::run_job(j);
-    if (outcome.status == ml::JobOutcome::Status::Interrupted) {
-      result.signal = outcome.signal;
-      result.interrupted_run = j.name;
-      return result;
-    }
-    ++done_now;
-    if (outcome.status == ml::JobOutcome::Status::Failed) {
-      ++result.failed;
-      std::fprintf(stderr, "ml-study: run %s failed: %s\n", j.name.c_str(), outcome.problem.c_str());
-    }
-  }
-  result.signal = ml::forwarded_stop_signal();
-  return result;
-}
-
 // Exit status 128 + the signal, after the line that says how to go on.
-int interrupted(const JobsResult& r) {
-  const std::string run = r.interrupted_run.empty() ? "" : " during run " + r.interrupted_run;
+int interrupted(const ml::JobsResult& r) {
+  std::string runs;
+  for (const auto& name : r.interrupted) runs += (runs.empty() ? "" : ", ") + name;
+  const std::string run = runs.empty() ? "" : (r.interrupted.size() == 1 ? " during run " : " during runs ") + runs;
   std::fprintf(stderr, "ml-study: interrupted (%s)%s; run the same ml-study command again to resume (finished runs "
                "are kept, an interrupted one continues from its training state)\n", ml::signal_name(r.signal),
                run.c_str());
   return 128 + r.signal;
 }
 
+void say_wall_time(const ml::JobsResult& r, int parallel) {
+  if (r.ran == 0) return;
+  std::fprintf(stderr, "ml-study: %d run(s) in %s wall, %d at a time\n", r.ran, ml::clock_text(r.wall_seconds).c_str(),
+               parallel);
+}
+
+// --jobs: how many runs at once (0: the default for the device), and the CPU threads each run gets when
+// several share the cores (OMP_NUM_THREADS for the children, unless the user set it).
+int parallel_jobs(int asked, bool gpu) {
+  if (asked < 0 || asked > ml::kMaxRunningChildren)
+    throw std::invalid_argument("--jobs " + std::to_string(asked) + ": must be in [1, " +
+                                std::to_string(ml::kMaxRunningChildren) + "] (or 0: the default)");
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const int parallel = asked > 0 ? asked : ml::default_parallel_jobs(gpu, cores);
+  if (parallel > 1) {
+    // OpenMP threads that spin while the other runs want the cores cut throughput many times (README).
+    setenv("OMP_NUM_THREADS", std::to_string(ml::threads_per_job(parallel, cores)).c_str(), 0);
+    setenv("OMP_WAIT_POLICY", "passive", 0);
+  }
+  return parallel;
+}
+
 // ml-study --tune: the grid's runs (or, with --plan, their commands), then tuning.csv and tuned.json.
-int tune(const ml::StudyConfig& c, const std::string& plan_file) {
+int tune(const ml::StudyConfig& c, const std::string& plan_file, int parallel) {
   const auto jobs = ml::plan_tuning(c);
   std::error_code ec;
   std::filesystem::create_directories(c.out, ec);
@@ -164,8 +127,9 @@ int tune(const ml::StudyConfig& c, const std::string& plan_file) {
   std::fprintf(stderr, "ml-study: tuning %zu rules, %zu grid points (%d epochs on %s training images, %d held out "
                "for validation) -> %s\n", c.rules.size(), jobs.size(), c.tune_epochs,
                c.tune_limit > 0 ? std::to_string(c.tune_limit).c_str() : "all", c.val, c.out.c_str());
-  const JobsResult ran = run_jobs(jobs);
+  const ml::JobsResult ran = ml::run_jobs(jobs, parallel);
   if (ran.signal) return interrupted(ran);
+  say_wall_time(ran, parallel);
   const int failed = ran.failed;
   const auto picks = ml::collect_tuning(c, jobs);
   for (const auto& [rule, s] : picks)
@@ -181,6 +145,7 @@ int tune(const ml::StudyConfig& c, const std::string& plan_file) {
 int main(int argc, char** argv) {
   ml::StudyConfig c;
   std::string rules, embeddings, plan_file, collect_dir, settings_file;
+  int jobs_asked = 0;
   cxxopts::Options options(
       "ml-study",
       "The main job: train the seed LeNet with every learning rule on one data set (same seed and data order),\n"
@@ -224,6 +189,10 @@ int main(int argc, char** argv) {
                       "acts/ (the LeNet: ~60 MB quick, ~120 MB full)",
        cxxopts::value(c.over_training)->default_value(c.over_training))
     ("device", "cpu, cuda or auto", cxxopts::value(c.device)->default_value(c.device))
+    ("jobs", "runs at once, each with its share of the CPU threads (OMP_NUM_THREADS = cores / jobs unless set); "
+             "0: 1 on a CPU, one per two cores up to 12 on a GPU. A run's numbers depend on its thread count "
+             "(README, What is guaranteed: Determinism), not on the order the runs finish in",
+       cxxopts::value(jobs_asked)->default_value("0"))
     ("out", "study directory", cxxopts::value(c.out)->default_value(c.out))
     ("tune", "instead of the study: per rule, the learning rate (its default x 0.1, 0.3, 1, 3, 10) x schedule "
              "(constant, cosine) grid with the same short budget for every rule, picked by validation accuracy; "
@@ -257,8 +226,10 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--human-counts '" + c.human_counts + "': no such file");
     c.bin_dir = own_directory(argv[0]);
     if (!settings_file.empty()) c.settings = ml::read_settings(settings_file);
-    c = ml::resolve_study(c, ml::parse_device(c.device) == ml::Device::CUDA);
-    if (args->count("tune")) return tune(c, plan_file);
+    const bool gpu = ml::parse_device(c.device) == ml::Device::CUDA;
+    c = ml::resolve_study(c, gpu);
+    const int parallel = parallel_jobs(jobs_asked, gpu);
+    if (args->count("tune")) return tune(c, plan_file, parallel);
     const auto jobs = ml::plan_study(c);
     std::error_code ec;
     std::filesystem::create_directories(c.out, ec);
@@ -271,11 +242,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::fprintf(stderr, "ml-study: %s preset, %s, %zu runs (%d epochs, %s training images, %d held out for "
-                 "validation, %d probe images) -> %s\n",
+                 "validation, %d probe images; %d at a time) -> %s\n",
                  c.preset.c_str(), c.data.c_str(), jobs.size(), c.epochs,
-                 c.limit > 0 ? std::to_string(c.limit).c_str() : "all", c.val, c.probe, c.out.c_str());
-    const JobsResult ran = run_jobs(jobs);
+                 c.limit > 0 ? std::to_string(c.limit).c_str() : "all", c.val, c.probe, parallel, c.out.c_str());
+    const ml::JobsResult ran = ml::run_jobs(jobs, parallel);
     if (ran.signal) return interrupted(ran);
+    say_wall_time(ran, parallel);
     const int failed = ran.failed;
     ml::collect_study(c.out);
     std::fprintf(stderr, "ml-study: report in %s/report.html\n", c.out.c_str());

@@ -2,8 +2,10 @@
 // ml-train (which saves its state) before the study exits 143, and a rerun
 // resumes; a SIGKILL of the study still stops ml-train (the parent-death
 // signal). A finished run's done marker vouches for its files: a file changed
-// afterwards makes the next study say so and run it again. And an empty
-// --rules or --embeddings is an error, not "every rule".
+// afterwards makes the next study say so and run it again. With --jobs 2 two
+// runs train at once, a SIGTERM stops both, and the finished study has the
+// numbers of --jobs 1. And an empty --rules or --embeddings is an error, not
+// "every rule".
 #ifdef __linux__
 #include <fcntl.h>
 #include <signal.h>
@@ -347,6 +349,124 @@ TEST_CASE("ml-study: a SIGKILL of the study still stops its ml-train (parent-dea
   CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
   CHECK_THAT(slurp(run / "train.log"), Contains("interrupted (SIGTERM"));
   CHECK(fs::exists(run / "train_state.safetensors"));
+}
+
+namespace {
+
+// The ml-train processes below `root` that have not ended.
+std::vector<pid_t> trainers_below(pid_t root) {
+  std::vector<pid_t> found;
+  const auto all = processes();
+  for (const auto& [pid, p] : all) {
+    if (p.comm != "ml-train" || p.state == 'Z') continue;
+    for (pid_t up = p.ppid; up > 1;) {
+      if (up == root) {
+        found.push_back(pid);
+        break;
+      }
+      const auto it = all.find(up);
+      if (it == all.end()) break;
+      up = it->second.ppid;
+    }
+  }
+  return found;
+}
+
+// Sets an environment variable for this test, restoring it after.
+struct ScopedEnv {
+  std::string name;
+  std::optional<std::string> old;
+  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
+    if (const char* v = std::getenv(n.c_str())) old = v;
+    setenv(n.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old) setenv(name.c_str(), old->c_str(), 1);
+    else unsetenv(name.c_str());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("ml-study --jobs 2: two runs at once, a SIGTERM stops both, the rerun gives --jobs 1's numbers",
+          "[study][signals][jobs]") {
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  const ScopedEnv one_thread("OMP_NUM_THREADS", "1");  // both ways train with the same thread count
+  TempDir dir("study-jobs");
+  const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 400, 40, 28);
+  auto args_for = [&](const fs::path& out, const std::string& jobs) {
+    auto args = study_args(data, out, 6);
+    const auto rules = std::find(args.begin(), args.end(), "--rules");
+    *(rules + 1) = "fa,sign-symmetry";
+    args.insert(args.end(), {"--jobs", jobs});
+    return args;
+  };
+  const fs::path serial = dir.path / "serial", together = dir.path / "together";
+  {
+    auto [code, text] = run_study(args_for(serial, "1"), dir.path);
+    INFO(text);
+    REQUIRE(code == 0);
+    CHECK_THAT(text, Contains("1 at a time"));
+  }
+
+  const fs::path err = dir.path / "together_stderr.txt";
+  KillAtEnd study{start_study(args_for(together, "2"), err)};
+  // Both runs training at the same moment, each past writing its config.json.
+  std::vector<pid_t> both;
+  const auto end = Clock::now() + std::chrono::seconds(120);
+  while (Clock::now() < end && both.size() < 2 && !gone(study.pid)) {
+    both = trainers_below(study.pid);
+    if (!fs::exists(together / "runs" / "fa" / "config.json") ||
+        !fs::exists(together / "runs" / "sign-symmetry" / "config.json"))
+      both.clear();
+    sleep_ms(5);
+  }
+  INFO(slurp(err));
+  REQUIRE(both.size() == 2);
+  KillAtEnd train_a{both[0]}, train_b{both[1]};
+  REQUIRE(kill(study.pid, SIGTERM) == 0);
+  const auto status = wait_status(study.pid, 60);
+  REQUIRE(status);
+  study.pid = 0;
+  CHECK(gone(train_a.pid));
+  CHECK(gone(train_b.pid));
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 128 + SIGTERM);
+  const auto lines = lines_of(slurp(err));
+  REQUIRE(!lines.empty());
+  CHECK_THAT(lines.back(), Contains("interrupted (SIGTERM) during runs ") && Contains("fa") &&
+                               Contains("sign-symmetry"));
+  for (const char* run : {"fa", "sign-symmetry"}) {
+    INFO(run);
+    CHECK_THAT(slurp(together / "runs" / run / "train.log"), Contains("interrupted (SIGTERM"));
+    CHECK(fs::exists(together / "runs" / run / "train_state.safetensors"));
+  }
+
+  // The same command again resumes both; the finished runs are those of --jobs 1, bit for bit.
+  {
+    auto [code, text] = run_study(args_for(together, "2"), dir.path);
+    INFO(text);
+    REQUIRE(code == 0);
+    CHECK_THAT(text, Contains("2 run(s) in") && Contains("2 at a time"));
+  }
+  for (const char* run : {"fa", "sign-symmetry"}) {
+    INFO(run);
+    for (const char* file : {"model.safetensors", "model_best.safetensors", "acts/probs.npy"})
+      CHECK(slurp(serial / "runs" / run / file) == slurp(together / "runs" / run / file));
+    CHECK_THAT(slurp(together / "runs" / run / "train.log"), Contains("resum"));
+  }
+}
+
+TEST_CASE("ml-study: --jobs out of range is one error line", "[study][cli][jobs]") {
+  TempDir dir("study-jobs-range");
+  for (const char* jobs : {"-1", "65"}) {
+    auto [code, err] = run_study({"--jobs", jobs, "--device", "cpu", "--out", (dir.path / "x").string()}, dir.path);
+    INFO(err);
+    CHECK(code == 1);
+    CHECK_THAT(err, Contains(std::string("ml-study: error: --jobs ") + jobs + ": must be in [1, 64]"));
+    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+    CHECK(!fs::exists(dir.path / "x"));
+  }
 }
 
 TEST_CASE("ml-study: an empty --rules or --embeddings, or an empty item, is one error line", "[study][cli]") {
