@@ -15,6 +15,7 @@ ML_REGISTER_RULE(bptt, {.name = "bptt",
                         .training_defaults = {{"lr", "0.01"}, {"lr-schedule", "cosine"}, {"weight-decay", "0.0005"}},
                         .quick_flags = "--cycles 2",
                         .study_arch = "pcn",
+                        .study_cost = 15,
                         .make = [](const FlagValues&) -> std::unique_ptr<LearningRule> {
                           return std::make_unique<BackpropThroughTime>();
                         }})

@@ -207,6 +207,7 @@ ML_REGISTER_RULE(ddtp, {.name = "ddtp",
                         .training_defaults = {{"lr", "0.001"}, {"clip-grad-norm", "5"}},
                         .flags = target_prop_flags(),
                         .quick_flags = "--feedback-pretrain-epochs 0",
+                        .study_cost = 1.5,
                         .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
                           return std::make_unique<DirectDTP>(target_prop_options(f));
                         }})

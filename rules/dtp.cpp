@@ -57,6 +57,7 @@ ML_REGISTER_RULE(dtp, {.name = "dtp",
                        .training_defaults = {{"lr", "0.001"}, {"clip-grad-norm", "5"}},
                        .flags = target_prop_flags(),
                        .quick_flags = "--feedback-pretrain-epochs 0",
+                       .study_cost = 2,
                        .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
                          return std::make_unique<DifferenceTargetProp>(target_prop_options(f));
                        }})

@@ -72,6 +72,7 @@ ML_REGISTER_RULE(dtp_linear, {.name = "dtp-linear",
                        .flags = target_prop_flags(),
                        .quick_flags = "--feedback-pretrain-epochs 0",
                        .in_default_study = false,
+                       .study_cost = 2,
                        .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
                          return std::make_unique<LinearDTP>(target_prop_options(f));
                        }})

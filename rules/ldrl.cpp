@@ -97,6 +97,7 @@ ML_REGISTER_RULE(ldrl, {.name = "ldrl",
                         .training_defaults = {{"lr", "0.0025"}, {"lr-schedule", "cosine"}, {"clip-grad-norm", "5"}},
                         .flags = target_prop_flags("20"),
                         .quick_flags = "--feedback-pretrain-epochs 0 --feedback-steps 1",
+                        .study_cost = 20,
                         .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
                           return std::make_unique<LayerwiseDRL>(target_prop_options(f));
                         }})

@@ -231,6 +231,7 @@ ML_REGISTER_RULE(
                     "weight beta of the cross-entropy as the top energy term (the output target's nudge "
                     "logits - beta dloss/dlogits); updates are divided by beta, small beta is closer to bp"}},
          .quick_flags = "--inference-steps 5",
+         .study_cost = 50,
          .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
            return std::make_unique<PredictiveCoding>(PredictiveCodingOptions{.inference_steps = f.get_int("inference-steps"),
                                                                              .inference_lr = f.get_float("inference-lr"),

@@ -34,6 +34,9 @@ struct RuleSpec {
   std::string study_arch = "lenet";
   // false: kept to reproduce earlier figures (dtp-linear, ldrl-linear); ml-study runs it only when --rules names it.
   bool in_default_study = true;
+  // A study run's rough wall time against bp's at the full preset on a GPU (benchmarks/RESULTS.md, steps per
+  // rule): ml-study --jobs starts the costliest runs first, so that the slowest does not start last.
+  double study_cost = 1;
   // Builds the rule from its flags' values (every flag of `flags` present, defaults filled in); throws
   // std::invalid_argument naming the flag for a bad value.
   std::function<std::unique_ptr<LearningRule>(const FlagValues&)> make;

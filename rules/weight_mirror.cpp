@@ -161,6 +161,7 @@ ML_REGISTER_RULE(
                 "mirror-only steps before training (the mirror phase)"}},
      .study_flags = "--mirror-steps 5000 --mirror-fan-in-ratio 0.06 --mirror-decay 0.05,0.05,0.001,0.05 "
                     "--mirror-lr 0.05,0.05,0.001,0.05 --mirror-samples 32,32,32,1024",
+     .study_cost = 2.5,
      .make = [](const FlagValues& f) -> std::unique_ptr<LearningRule> {
        return std::make_unique<WeightMirror>(WeightMirrorOptions{.mirror_lr = f.get_floats("mirror-lr"),
                                                                  .mirror_decay = f.get_floats("mirror-decay"),

@@ -110,7 +110,9 @@ void work(Board& board) {
 
 JobsResult run_jobs(const std::vector<StudyJob>& jobs, int parallel) {
   if (parallel < 1) throw std::invalid_argument("run_jobs: parallel must be at least 1");
-  const std::vector<size_t> todo = unfinished(jobs);
+  std::vector<size_t> todo = unfinished(jobs);
+  if (parallel > 1)
+    std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return jobs[a].cost > jobs[b].cost; });
   Board board(jobs, todo, parallel);
   const StopForwarding forwarding;  // on this thread: the workers block the stop signals
   if (parallel == 1) {

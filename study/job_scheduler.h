@@ -24,7 +24,9 @@ int default_parallel_jobs(bool gpu, unsigned cores);
 // The CPU threads each run gets when `parallel` run at once on `cores`: at least 1.
 int threads_per_job(int parallel, unsigned cores);
 
-// Runs the unfinished jobs, at most `parallel` (>= 1) at once, taking them in order. A run whose files
+// Runs the unfinished jobs, at most `parallel` (>= 1) at once: one at a time in plan order; several at
+// once the costliest first (StudyJob::cost; plan order among equals), so that the slowest run does not
+// start last. A run whose files
 // are no longer what its done marker vouches for is said so and trained again from nothing. Writes a
 // progress line to stderr as each job starts and ends.
 JobsResult run_jobs(const std::vector<StudyJob>& jobs, int parallel);

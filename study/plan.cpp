@@ -170,6 +170,7 @@ void finish_job(const StudyConfig& c, StudyJob& j, const std::string& flags, int
   const std::string bin = c.bin_dir.empty() ? std::string() : c.bin_dir + "/";
   const int align_every = std::max(1, limit > 0 ? limit / 64 / 10 : 938 / 5);  // ~10 points per epoch (quick)
   const RunDir run(j.dir);
+  j.cost = rule_spec(j.rule).study_cost;
   std::vector<std::string> train = {bin + "ml-train", "--rule", j.rule};
   std::istringstream flag_words(flags);
   for (std::string w; flag_words >> w;) train.push_back(w);

@@ -79,6 +79,7 @@ struct StudyJob {
   std::string command;  // one POSIX shell line: train, record, then mark done
   std::string key;      // hash of what the job does; <dir>/done holds it when finished
   RuleSettings settings;  // a tuning job's grid point (study/tuning.h)
+  double cost = 1;        // rough wall time against a bp run's (RuleSpec::study_cost): --jobs starts costly ones first
   // What `command` does, for ml-study to run the programs itself (study/run_job.h): when `state` exists,
   // `resume`, and `train` only if that fails; otherwise `train`. Training succeeded when `trained` exists;
   // then `record`, in order.

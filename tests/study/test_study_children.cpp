@@ -388,7 +388,8 @@ struct ScopedEnv {
 
 }  // namespace
 
-TEST_CASE("ml-study --jobs 2: two runs at once, a SIGTERM stops both, the rerun gives --jobs 1's numbers",
+TEST_CASE("ml-study --jobs 2: two runs at once, costliest first; a SIGTERM stops both; the rerun gives --jobs 1's "
+          "numbers",
           "[study][signals][jobs]") {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   const ScopedEnv one_thread("OMP_NUM_THREADS", "1");  // both ways train with the same thread count
@@ -397,7 +398,7 @@ TEST_CASE("ml-study --jobs 2: two runs at once, a SIGTERM stops both, the rerun 
   auto args_for = [&](const fs::path& out, const std::string& jobs) {
     auto args = study_args(data, out, 6);
     const auto rules = std::find(args.begin(), args.end(), "--rules");
-    *(rules + 1) = "fa,sign-symmetry";
+    *(rules + 1) = "fa,ddtp";
     args.insert(args.end(), {"--jobs", jobs});
     return args;
   };
@@ -417,12 +418,14 @@ TEST_CASE("ml-study --jobs 2: two runs at once, a SIGTERM stops both, the rerun 
   while (Clock::now() < end && both.size() < 2 && !gone(study.pid)) {
     both = trainers_below(study.pid);
     if (!fs::exists(together / "runs" / "fa" / "config.json") ||
-        !fs::exists(together / "runs" / "sign-symmetry" / "config.json"))
+        !fs::exists(together / "runs" / "ddtp" / "config.json"))
       both.clear();
     sleep_ms(5);
   }
   INFO(slurp(err));
   REQUIRE(both.size() == 2);
+  // ddtp (RuleSpec::study_cost 1.5) before fa (1), though the plan lists fa first.
+  CHECK_THAT(slurp(err), Contains("[1/2] ddtp: training") && Contains("[2/2] fa: training"));
   KillAtEnd train_a{both[0]}, train_b{both[1]};
   REQUIRE(kill(study.pid, SIGTERM) == 0);
   const auto status = wait_status(study.pid, 60);
@@ -435,8 +438,8 @@ TEST_CASE("ml-study --jobs 2: two runs at once, a SIGTERM stops both, the rerun 
   const auto lines = lines_of(slurp(err));
   REQUIRE(!lines.empty());
   CHECK_THAT(lines.back(), Contains("interrupted (SIGTERM) during runs ") && Contains("fa") &&
-                               Contains("sign-symmetry"));
-  for (const char* run : {"fa", "sign-symmetry"}) {
+                               Contains("ddtp"));
+  for (const char* run : {"fa", "ddtp"}) {
     INFO(run);
     CHECK_THAT(slurp(together / "runs" / run / "train.log"), Contains("interrupted (SIGTERM"));
     CHECK(fs::exists(together / "runs" / run / "train_state.safetensors"));
@@ -449,7 +452,7 @@ TEST_CASE("ml-study --jobs 2: two runs at once, a SIGTERM stops both, the rerun 
     REQUIRE(code == 0);
     CHECK_THAT(text, Contains("2 run(s) in") && Contains("2 at a time"));
   }
-  for (const char* run : {"fa", "sign-symmetry"}) {
+  for (const char* run : {"fa", "ddtp"}) {
     INFO(run);
     for (const char* file : {"model.safetensors", "model_best.safetensors", "acts/probs.npy"})
       CHECK(slurp(serial / "runs" / run / file) == slurp(together / "runs" / run / file));
