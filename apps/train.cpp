@@ -109,14 +109,15 @@ Parsed parse(const std::vector<std::string>& arguments) {
     ("data", "data set: fashion-mnist, mnist, cifar10 or image-folder", cxxopts::value(c.data)->default_value(c.data))
     ("data-dir", "directory with the IDX files (default: where Debian's dataset package puts them)",
        cxxopts::value(c.data_dir))
-    ("arch", "network: 'lenet', 'pcn' (see --pcn-size, --cycles) or a spec such as conv32k3-relu-maxpool2-flatten-fc10 "
+    ("arch", "network: 'lenet', 'pcn' (see --pcn-size, --cycles), 'pcn-wen' (= pcn --pcn-size wen) or a spec such as conv32k3-relu-maxpool2-flatten-fc10 "
              "(tokens conv<K>k<R>[s<S>][p<P>], fc<N>, relu, maxpool<k>[s<S>], flatten; channels and widths at most " +
              std::to_string(ml::kMaxSpecChannels) + ", kernel, stride, padding and window at most " +
              std::to_string(ml::kMaxSpecWindow) + ")",
        cxxopts::value(c.arch)->default_value(c.arch))
-    ("cycles", "--arch pcn: recurrent cycles K of the predictive coding network (0: feedforward only)",
+    ("cycles", "--arch pcn or pcn-wen: recurrent cycles K of the predictive coding network (0: feedforward only)",
        cxxopts::value(pcn_cycles)->default_value(std::to_string(pcn_cycles)))
-    ("pcn-size", "--arch pcn: small (fits 28x28 grey and 32x32 colour) or paper (Wen et al.'s 8 levels, 64..512)",
+    ("pcn-size", "--arch pcn: small (fits 28x28 grey and 32x32 colour), paper (8 levels, 64..512) or wen (the "
+                 "authors' released code: 8 levels, 64..256); README says how each departs from Wen et al.",
        cxxopts::value(pcn_size)->default_value(pcn_size))
     ("epochs", "training epochs", cxxopts::value(c.epochs)->default_value(std::to_string(c.epochs)))
     ("batch", "minibatch size", cxxopts::value(c.batch)->default_value(std::to_string(c.batch)))
@@ -199,8 +200,11 @@ Parsed parse(const std::vector<std::string>& arguments) {
     c.conv1 = ml::conv1_options(ml::cli::given_flags(args, ml::conv1_flags()));
     c.out = resume.empty() ? c.out : resume;
     c.snapshots = ml::parse_snapshot_epochs(snapshots);
-    if (c.arch == "pcn") {
-      c.arch = ml::pcn_arch(pcn_size, pcn_cycles);  // the spec, cycles included, is what config.json records
+    if (c.arch == "pcn-wen" && args.count("pcn-size"))
+      throw std::invalid_argument("--pcn-size: not with --arch pcn-wen (which is --arch pcn --pcn-size wen)");
+    if (c.arch == "pcn" || c.arch == "pcn-wen") {
+      // the spec, cycles included, is what config.json records
+      c.arch = ml::pcn_arch(c.arch == "pcn-wen" ? "wen" : pcn_size, pcn_cycles);
     } else if (args.count("cycles") || args.count("pcn-size")) {
       throw std::invalid_argument(std::string(args.count("cycles") ? "--cycles" : "--pcn-size") +
                                   ": only for --arch pcn (got --arch '" + c.arch + "')");

@@ -17,6 +17,7 @@ namespace ml {
 std::string resolve_arch(const std::string& arch) {
   if (arch == "lenet") return "conv32k3-relu-conv64k3-relu-maxpool2-flatten-fc128-relu-fc10";
   if (arch == "pcn") return pcn_arch("small", kPcnDefaultCycles);  // ml-train's --pcn-size/--cycles pick others
+  if (arch == "pcn-wen") return pcn_arch("wen", kPcnDefaultCycles);
   return arch;
 }
 

@@ -496,7 +496,8 @@ std::string pcn_arch(const std::string& size, int cycles) {
   std::string levels;
   if (size == "small") levels = "32,64s2,64s2";
   else if (size == "paper") levels = "64,64,128s2,128,256s2,256,512,512";
-  else throw std::invalid_argument("--pcn-size '" + size + "': unknown (known: small, paper)");
+  else if (size == "wen") levels = "64,64,128s2,128,256s2,256,256,256";
+  else throw std::invalid_argument("--pcn-size '" + size + "': unknown (known: small, paper, wen)");
   return "pcn" + levels + "c" + std::to_string(cycles) + "-gap-fc10";
 }
 

@@ -131,8 +131,11 @@ std::unique_ptr<Layer> make_pcn_block(const std::string& token, const Shape& in)
 
 // The spec that --arch pcn resolves to: the PCN block of --pcn-size with
 // --cycles cycles, then global average pooling and a linear readout of 10 classes.
-// size: "small" (fits 28x28 grey and 32x32 colour; cheap enough for a CPU) or
-// "paper" (Wen et al.'s 8 conv levels 64..512 with stride 2 where they pool).
+// size: "small" (fits 28x28 grey and 32x32 colour; cheap enough for a CPU),
+// "paper" (8 conv levels 64..512 with stride 2 where Wen et al. pool) or "wen"
+// (the widths of the authors' released PredNet, prednet.py of
+// libilab/PCN-with-Global-Recurrent-Processing: 64, 64, 128, 128, 256 x 4, pooling
+// after levels 3 and 5, here stride 2 there; --arch pcn-wen).
 std::string pcn_arch(const std::string& size, int cycles);
 constexpr int kPcnDefaultCycles = 6;  // REFERENCES.md: Wen et al. run their PCN for 6 cycles
 constexpr int kMaxPcnCycles = 1000;   // each cycle keeps its values for BPTT: far beyond any useful run

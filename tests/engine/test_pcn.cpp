@@ -20,6 +20,7 @@
 #include "rules/bptt.h"
 #include "engine_test_util.h"
 #include "synthetic_idx.h"
+#include "training/ml_train_cli.h"
 
 namespace fs = std::filesystem;
 using ml::Network;
@@ -399,6 +400,21 @@ TEST_CASE("pcn specs, sizes and errors", "[pcn][errors]") {
   Network paper(ml::pcn_arch("paper", 6), {3, 32, 32}, 1);  // Wen et al.'s 8 levels: 64, 64, 128, ..., 512
   CHECK(paper.layer(0).token() == "pcn64,64,128s2,128,256s2,256,512,512c6");
   CHECK(paper.output_shape() == ml::Shape{10});
+  // The widths of the authors' released PredNet (prednet.py): in channels 3, 64, 64, 128, 128, 256, 256, 256, out
+  // 64, 64, 128, 128, 256, 256, 256, 256, 3x3 FF and FB convs without bias, a per channel of every level's input but
+  // the image's, b per channel of every output, then Linear(256, 10). Its parameter count from that description:
+  const std::vector<long> ins = {3, 64, 64, 128, 128, 256, 256, 256}, outs = {64, 64, 128, 128, 256, 256, 256, 256};
+  long authors = 256 * 10 + 10;
+  for (size_t l = 0; l < ins.size(); ++l) authors += 2 * ins[l] * outs[l] * 9 + outs[l] + (l > 0 ? ins[l] : 0);
+  CHECK(authors == 4653450);
+  Network wen("pcn-wen", {3, 32, 32}, 1);
+  CHECK(wen.spec() == ml::pcn_arch("wen", ml::kPcnDefaultCycles));
+  long ours = 0;
+  for (ml::Param* p : wen.params()) ours += static_cast<long>(p->value.numel());
+  CHECK(ours == authors);
+  // Their two 2x2 max-poolings take 32x32 to 8x8 before the global average: here the two stride-2 levels.
+  CHECK(wen.layer(0).output_shape({3, 32, 32}) == ml::Shape{256, 8, 8});
+  CHECK(wen.output_shape() == ml::Shape{10});
 
   auto message = [](const std::string& spec) {
     return ml_test::error_of<std::invalid_argument>([&] { Network n(spec, {1, 12, 12}, 1); });
@@ -420,6 +436,28 @@ TEST_CASE("pcn specs, sizes and errors", "[pcn][errors]") {
   two.forward(make_batch({1, 12, 12}, 2, 1, 10).x);
   CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { two.layer(1).backward_input(two.layer(1).output(), &fake); }),
              Catch::Contains("--rule bptt"));
+}
+
+TEST_CASE("ml-train --arch pcn-wen is the wen size, and refuses --pcn-size; --pcn-size needs a PCN", "[pcn][errors]") {
+  ml_test::TempDir dir("pcn-wen-flags");
+  const std::string data = ml_test::write_synthetic_idx(dir.file("data"), 20, 10);
+  const std::string common = "--data mnist --data-dir " + data + " --epochs 1 --device cpu --no-progress --out ";
+  struct Case {
+    const char* flags;
+    const char* says;
+  };
+  for (const Case c : {Case{"--arch pcn-wen --pcn-size paper", "--pcn-size: not with --arch pcn-wen"},
+                       Case{"--arch lenet --pcn-size wen", "--pcn-size: only for --arch pcn"},
+                       Case{"--arch pcn --pcn-size wide", "--pcn-size 'wide': unknown (known: small, paper, wen)"}}) {
+    INFO(c.flags);
+    const std::filesystem::path out = dir.path / "out";
+    const auto [code, err] = ml_test::run_ml_train(common + out.string() + " " + c.flags, dir.file("err"));
+    INFO(err);
+    CHECK(code == 1);
+    CHECK_THAT(err, Catch::Contains("ml-train: error: " + std::string(c.says)));
+    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+    CHECK_FALSE(std::filesystem::exists(out));
+  }
 }
 
 TEST_CASE("bptt trains a PCN end to end, writes cycles.csv, and the network records", "[pcn][train]") {
