@@ -4,8 +4,13 @@ comparison for microlearning's speed and accuracy.
 
   pytorch_lenet.py --mode throughput --threads 2 --samples 12800   # samples/s
   pytorch_lenet.py --mode accuracy --epochs 15                     # test accuracy per epoch
+  pytorch_lenet.py --mode throughput --device cuda --compile reduce-overhead   # CUDA graphs: no launch cost
 
-Reads Fashion-MNIST from Debian's dataset-fashion-mnist (or --data-dir).
+Reads Fashion-MNIST from Debian's dataset-fashion-mnist (or --data-dir). Strict FP32 unless --tf32 (ml-train
+computes in FP32; TF32 would give PyTorch a tensor-core shortcut at lower precision). Every step reads its loss
+on the host, as ml-train does (it checks each batch's loss). With --compile, the model and the optimizer step
+are compiled in that mode; compilation and graph recording happen in the warm-up, outside the timing, and the
+line says how long they took.
 """
 import argparse
 import gzip
@@ -68,10 +73,19 @@ def main():
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--device", default="cpu", help="cpu or cuda (the PyTorch installed on that machine)")
+    ap.add_argument("--compile", choices=["none", "default", "reduce-overhead", "max-autotune"], default="none",
+                    help="torch.compile mode for the model and the optimizer step (none: eager)")
+    ap.add_argument("--tf32", action="store_true", help="allow TF32 in matmuls and convolutions (default: strict FP32)")
+    ap.add_argument("--warmup", type=int, default=30, help="throughput: untimed steps first (compilation happens here)")
     args = ap.parse_args()
     dev = torch.device(args.device)
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: this PyTorch sees no GPU")
+    if args.warmup < 1:
+        raise SystemExit(f"--warmup {args.warmup}: at least 1")
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
+    torch.set_float32_matmul_precision("high" if args.tf32 else "highest")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -83,20 +97,29 @@ def main():
 
     model = Net().to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    forward, update = model, opt.step
+    if args.compile != "none":
+        mode = None if args.compile == "default" else args.compile
+        forward = torch.compile(model, mode=mode)
+        update = torch.compile(opt.step, mode=mode)
 
     def step(xb, yb):
         opt.zero_grad()
-        loss = F.nll_loss(model(xb), yb)
+        loss = F.nll_loss(forward(xb), yb)
         loss.backward()
-        opt.step()
+        update()
         return loss.item()
 
     if args.mode == "throughput":
         g = torch.Generator().manual_seed(args.seed)
         order = torch.randperm(len(xtr), generator=g).to(dev)
-        for i in range(10):  # warm-up
+        warm_start = time.perf_counter()
+        for i in range(args.warmup):
             idx = order[i * args.batch:(i + 1) * args.batch]
             step(xtr[idx], ytr[idx])
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        warm_seconds = time.perf_counter() - warm_start
         n_batches = args.samples // args.batch
         start = time.perf_counter()
         for i in range(n_batches):
@@ -105,8 +128,10 @@ def main():
         if dev.type == "cuda":
             torch.cuda.synchronize()
         seconds = time.perf_counter() - start
-        print(f"pytorch {torch.__version__} {args.device} threads {torch.get_num_threads()} batch {args.batch}: "
-              f"{n_batches * args.batch / seconds:.1f} samples/s ({n_batches * args.batch} samples, {seconds:.2f} s)")
+        how = "eager" if args.compile == "none" else f"compile {args.compile}"
+        print(f"pytorch {torch.__version__} {args.device} threads {torch.get_num_threads()} batch {args.batch} {how} "
+              f"{'tf32' if args.tf32 else 'fp32'}: {n_batches * args.batch / seconds:.1f} samples/s "
+              f"({n_batches * args.batch} samples, {seconds:.2f} s; warm-up {args.warmup} steps {warm_seconds:.1f} s)")
         return
 
     print("epoch,train_loss,test_loss,test_acc,seconds")
@@ -121,7 +146,7 @@ def main():
         seconds = time.perf_counter() - start
         model.eval()
         with torch.no_grad():
-            out = torch.cat([model(xte[i:i + 1000]) for i in range(0, len(xte), 1000)])
+            out = torch.cat([forward(xte[i:i + 1000]) for i in range(0, len(xte), 1000)])
             test_loss = F.nll_loss(out, yte).item()
             acc = (out.argmax(1) == yte).float().mean().item()
         print(f"{epoch},{total / len(xtr):.6f},{test_loss:.6f},{acc:.4f},{seconds:.1f}", flush=True)
