@@ -3,7 +3,9 @@
 # minutes, with no build and no install there: the GPU tests (plain, then under
 # compute-sanitizer memcheck while time is left), the kernel benchmarks against
 # cuDNN/cuBLAS, every rule's training throughput, two epochs of ml-train on the
-# GPU, and PyTorch training the same LeNet on the same GPU.
+# GPU, PyTorch training the same LeNet on the same GPU (eager; after memcheck, compiled:
+# reduce-overhead's CUDA graphs and max-autotune, as the budget allows), and ml-study's
+# quick preset with 12 runs at once (--jobs) when time is left.
 # The programs are built elsewhere (scripts/build.sh -DCMAKE_CUDA_ARCHITECTURES=90)
 # and found in BIN_DIR (ml-train, ml-bench, gpu_test_*; default build/ and
 # build/tests). Logs and CSV go to ${OUT:-gpu-results}/, packed at the end of each
@@ -71,15 +73,11 @@ timeout 90 "$bin/ml-train" --rule bp --device cuda --data-dir "$data" --epochs 2
 echo "rc $?"; tail -n 4 "$logs/train-epochs.txt"; cat "$logs/run-bp/metrics.csv" 2>/dev/null
 pack
 
-step "PyTorch, same LeNet, same GPU, batch 64, strict FP32: eager, then torch.compile (reduce-overhead: CUDA graphs)"
-for mode in none reduce-overhead max-autotune; do
-  limit=$(left); [ "$limit" -gt 240 ] && limit=240
-  if [ "$mode" != none ] && [ "$limit" -lt 60 ]; then echo "$mode skipped: budget"; continue; fi
-  PYTHONUNBUFFERED=1 timeout "$(( limit > 60 ? limit : 60 ))" python3 benchmarks/pytorch_lenet.py --mode throughput --device cuda --batch 64 \
-    --samples 60000 --compile "$mode" --data-dir "$data" > "$logs/pytorch-$mode.txt" 2>&1
-  echo "rc $? $mode: $(tail -n 1 "$logs/pytorch-$mode.txt")"
-  pack
-done
+step "PyTorch, same LeNet, same GPU, batch 64, strict FP32, eager"
+PYTHONUNBUFFERED=1 timeout 120 python3 benchmarks/pytorch_lenet.py --mode throughput --device cuda --batch 64 \
+  --samples 60000 --data-dir "$data" > "$logs/pytorch-none.txt" 2>&1
+echo "rc $?"; tail -n 1 "$logs/pytorch-none.txt"
+pack
 
 sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 step "memcheck ($sanitizer)"
@@ -93,6 +91,25 @@ for t in "$tests_dir"/gpu_test_*; do
   if [ $rc -eq 0 ]; then echo "memcheck ok: $name"; else echo "memcheck rc $rc: $name $(grep -m1 -E 'Invalid|ERROR' "$logs/memcheck-$name.log")"; fi
 done | tee "$logs/memcheck.txt"
 pack
+
+step "PyTorch compiled (reduce-overhead: CUDA graphs; max-autotune), same run, strict FP32"
+for mode in reduce-overhead max-autotune; do
+  limit=$(left); [ "$limit" -gt 240 ] && limit=240
+  if [ "$limit" -lt 60 ]; then echo "$mode skipped: budget"; continue; fi
+  PYTHONUNBUFFERED=1 timeout "$limit" python3 benchmarks/pytorch_lenet.py --mode throughput --device cuda --batch 64 \
+    --samples 60000 --compile "$mode" --data-dir "$data" > "$logs/pytorch-$mode.txt" 2>&1
+  echo "rc $? $mode: $(tail -n 1 "$logs/pytorch-$mode.txt")"
+  pack
+done
+
+if [ "$(left)" -gt 90 ]; then
+  step "ml-study, quick preset on the GPU, 12 runs at once (--jobs)"
+  timeout $(( $(left) - 20 )) "$bin/ml-study" --preset quick --device cuda --jobs 12 --data-dir "$data" \
+    --out "$logs/study-quick" > "$logs/study-quick.txt" 2>&1
+  echo "rc $?"; grep -E "run\(s\) in|error|failed" "$logs/study-quick.txt"
+  rm -rf "$logs/study-quick/runs"  # the acts are large; the report and summary stay
+  pack
+fi
 
 if [ "$(left)" -gt 40 ]; then
   step "kernels, size sweep"
