@@ -30,11 +30,11 @@ std::string cca_metric(CcaMethod m) {
 
 namespace {
 
-// An orthonormal basis of one side's centred column space, and what was done to get it.
-struct Basis {
-  Eigen::MatrixXd q;
-  std::string note;
-};
+// What the notes say of a side, with its label ("A: ...", "reduced A: ...").
+std::string side_note(const CcaSide& s, const char* label) {
+  if (s.note.empty()) return "";
+  return std::string(s.forced_reduction ? "reduced " : "") + label + ": " + s.note;
+}
 
 std::string percent(double share) {
   std::ostringstream o;
@@ -43,50 +43,29 @@ std::string percent(double share) {
 }
 
 // The top singular directions carrying `keep` of the variance.
-Basis reduced_basis(const Eigen::MatrixXd& xc, double keep, const std::string& name, const char* label) {
-  const CentredSvd svd = centred_svd(xc);
+void reduce(CcaSide& s, double keep, const std::string& name) {
+  const CentredSvd svd = centred_svd(s.centred);
   if (svd.s.size() == 0) throw std::invalid_argument("cca: " + name + " has no variance (every column is constant)");
   const Eigen::Index k = directions_for_share(svd.s, keep);
-  Basis b;
-  b.q = svd.u.leftCols(k);
+  s.q = svd.u.leftCols(k);
   std::ostringstream note;
-  note << label << ": top " << k << " singular directions of " << xc.cols() << " features (" << percent(keep)
+  note << "top " << k << " singular directions of " << s.centred.cols() << " features (" << percent(keep)
        << " of the variance)";
-  b.note = note.str();
-  return b;
+  s.note = note.str();
 }
 
 // The whole centred column space, by Householder QR with column pivoting.
-Basis whole_basis(const Eigen::MatrixXd& xc, const std::string& name, const char* label) {
-  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(xc);
+void take_whole(CcaSide& s, const std::string& name) {
+  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(s.centred);
   qr.setThreshold(std::sqrt(kRankTolerance));
   const Eigen::Index r = qr.rank();
   if (r == 0) throw std::invalid_argument("cca: " + name + " has no variance (every column is constant)");
-  Basis b;
-  b.q = qr.householderQ() * Eigen::MatrixXd::Identity(xc.rows(), r);
-  if (r < xc.cols()) {
+  s.q = qr.householderQ() * Eigen::MatrixXd::Identity(s.centred.rows(), r);
+  if (r < s.centred.cols()) {
     std::ostringstream note;
-    note << label << ": rank " << r << " of " << xc.cols() << " columns, CCA on its span";
-    b.note = note.str();
+    note << "rank " << r << " of " << s.centred.cols() << " columns, CCA on its span";
+    s.note = note.str();
   }
-  return b;
-}
-
-// xc centred; constant: the first constant column of the data before centring, or -1.
-Basis side_basis(const Eigen::MatrixXd& xc, Eigen::Index constant, CcaMethod method, double keep,
-                 const std::string& name, const char* label) {
-  if (method == CcaMethod::svcca) return reduced_basis(xc, keep, name, label);
-  const Eigen::Index n = xc.rows();
-  if (xc.cols() >= n - 1) {
-    Basis b = reduced_basis(xc, keep, name, label);
-    b.note = "reduced " + b.note + ": " + std::to_string(xc.cols()) + " features on " + std::to_string(n) +
-             " examples span every centred direction";
-    return b;
-  }
-  if (constant >= 0)
-    throw std::invalid_argument("cca: " + name + " column " + std::to_string(constant) + " is constant (" +
-                                cca_metric(method) + " needs every column to vary; --method svcca drops it)");
-  return whole_basis(xc, name, label);
 }
 
 std::string join_notes(const std::string& a, const std::string& b) {
@@ -106,6 +85,31 @@ Eigen::VectorXd correlations_of(const Eigen::VectorXd& ascending, Eigen::Index m
 
 }  // namespace
 
+CcaSide cca_side(Eigen::MatrixXd x, CcaMethod method, double keep, const std::string& name) {
+  if (!(keep > 0 && keep <= 1)) throw std::invalid_argument("cca: keep must be in (0, 1], got " + std::to_string(keep));
+  if (x.rows() < 3) throw std::invalid_argument("cca: " + name + " has " + std::to_string(x.rows()) + " rows (at least 3)");
+  // Before centring: the mean of equal values need not round back to the value.
+  const Eigen::Index constant = first_constant_column(x);
+  centre_columns(x);
+  CcaSide s;
+  s.method = method;
+  s.centred = std::move(x);
+  if (method == CcaMethod::svcca) {
+    reduce(s, keep, name);
+  } else if (s.centred.cols() >= s.centred.rows() - 1) {
+    reduce(s, keep, name);
+    s.forced_reduction = true;
+    s.note += ": " + std::to_string(s.centred.cols()) + " features on " + std::to_string(s.centred.rows()) +
+              " examples span every centred direction";
+  } else if (constant >= 0) {
+    throw std::invalid_argument("cca: " + name + " column " + std::to_string(constant) + " is constant (" +
+                                cca_metric(method) + " needs every column to vary; --method svcca drops it)");
+  } else {
+    take_whole(s, name);
+  }
+  return s;
+}
+
 Eigen::VectorXd canonical_correlations(const Eigen::MatrixXd& qa, const Eigen::MatrixXd& qb) {
   const Eigen::MatrixXd w = qa.transpose() * qb;
   const Eigen::MatrixXd g = w.rows() <= w.cols() ? Eigen::MatrixXd(w * w.transpose())
@@ -119,12 +123,17 @@ CcaResult cca_similarity(Eigen::MatrixXd a, Eigen::MatrixXd b, CcaMethod method,
                          const std::string& name_a, const std::string& name_b) {
   if (!(keep > 0 && keep <= 1)) throw std::invalid_argument("cca: keep must be in (0, 1], got " + std::to_string(keep));
   require_pair(a, b, "cca");
-  // Before centring: the mean of equal values need not round back to the value.
-  const Eigen::Index constant_a = first_constant_column(a), constant_b = first_constant_column(b);
-  centre_columns(a);
-  centre_columns(b);
-  const Basis ba = side_basis(a, constant_a, method, keep, name_a, "A");
-  const Basis bb = side_basis(b, constant_b, method, keep, name_b, "B");
+  const CcaSide sa = cca_side(std::move(a), method, keep, name_a);
+  return cca_similarity(sa, cca_side(std::move(b), method, keep, name_b));
+}
+
+CcaResult cca_similarity(const CcaSide& ba, const CcaSide& bb) {
+  if (ba.method != bb.method) throw std::invalid_argument("cca: the two sides were prepared for different methods");
+  if (ba.centred.rows() != bb.centred.rows())
+    throw std::invalid_argument("cca: the sides have " + std::to_string(ba.centred.rows()) + " and " +
+                                std::to_string(bb.centred.rows()) + " rows");
+  const CcaMethod method = ba.method;
+  const Eigen::MatrixXd& a = ba.centred;
   CcaResult r;
   r.dims_a = ba.q.cols();
   r.dims_b = bb.q.cols();
@@ -143,7 +152,7 @@ CcaResult cca_similarity(Eigen::MatrixXd a, Eigen::MatrixXd b, CcaMethod method,
     r.rho = canonical_correlations(ba.q, bb.q);
     r.value = r.rho.mean();
   }
-  std::string note = join_notes(ba.note, bb.note);
+  std::string note = join_notes(side_note(ba, "A"), side_note(bb, "B"));
   const Eigen::Index space = a.rows() - 1;
   if (r.dims_a + r.dims_b > space) {
     std::ostringstream o;

@@ -51,6 +51,21 @@ struct CcaResult {
 CcaResult cca_similarity(Eigen::MatrixXd a, Eigen::MatrixXd b, CcaMethod method, double keep = 0.99,
                          const std::string& name_a = "A", const std::string& name_b = "B");
 
+// One side prepared once for many pairs (the study compares each network's layer with several others):
+// its centred columns and the orthonormal basis `method` uses, computed as cca_similarity does.
+struct CcaSide {
+  CcaMethod method = CcaMethod::mean;
+  Eigen::MatrixXd centred;        // the columns centred (pwcca weights by them)
+  Eigen::MatrixXd q;              // N x r, orthonormal: the basis CCA works in
+  bool forced_reduction = false;  // mean, pwcca: reduced because the side spans every centred direction
+  std::string note;               // what was done to it, without the side's label; empty: taken whole
+};
+// Throws as cca_similarity for this one side (fewer than 3 rows, keep, no variance, a constant column).
+CcaSide cca_side(Eigen::MatrixXd x, CcaMethod method, double keep = 0.99, const std::string& name = "A");
+// cca_similarity on two prepared sides (a plays A): the same numbers and note. Throws std::invalid_argument
+// for sides of different methods or row counts.
+CcaResult cca_similarity(const CcaSide& a, const CcaSide& b);
+
 // The canonical correlations of the column spaces of qa and qb, N x r matrices with
 // orthonormal columns: the singular values of qa^T qb, descending, min(r_a, r_b) of them.
 Eigen::VectorXd canonical_correlations(const Eigen::MatrixXd& qa, const Eigen::MatrixXd& qb);

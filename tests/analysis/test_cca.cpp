@@ -155,6 +155,20 @@ TEST_CASE("cca: the note says which reductions were applied and what they imply"
   CHECK_THAT(ml::cca_similarity(dup, randn(30, 3, 46), ml::CcaMethod::mean).note, Contains("A: rank 3 of 4 columns"));
 }
 
+TEST_CASE("cca: prepared sides (one basis for many pairs) refuse a pair they were not made for", "[cca]") {
+  const ml::CcaSide a = ml::cca_side(randn(30, 5, 51), ml::CcaMethod::pwcca);
+  const ml::CcaSide b = ml::cca_side(randn(30, 4, 52), ml::CcaMethod::mean);
+  CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml::cca_similarity(a, b); }),
+             Contains("prepared for different methods"));
+  const ml::CcaSide c = ml::cca_side(randn(31, 4, 53), ml::CcaMethod::pwcca);
+  CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml::cca_similarity(a, c); }),
+             Contains("the sides have 30 and 31 rows"));
+  CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml::cca_side(randn(2, 4, 54), ml::CcaMethod::svcca); }),
+             Contains("2 rows (at least 3)"));
+  CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml::cca_side(randn(30, 4, 55), ml::CcaMethod::svcca, 0); }),
+             Contains("keep must be in (0, 1]"));
+}
+
 TEST_CASE("cca: bad input is one clear error", "[cca]") {
   const Eigen::MatrixXd x = randn(10, 3, 1);
   CHECK_THAT(ml_test::error_of<std::invalid_argument>([&] { ml::cca_similarity(x, randn(11, 3, 2), ml::CcaMethod::mean); }),

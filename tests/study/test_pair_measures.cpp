@@ -120,6 +120,38 @@ TEST_CASE("pair measures: range over pairs is a plain loop's, an undefined pair 
   }
 }
 
+TEST_CASE("pair measures: the CCAs over pairs sharing wide layers give pair_measure's numbers", "[study][measures]") {
+  // Each layer's basis is computed once for all its pairs (range_over_pairs); a layer wider than the images
+  // (its features U S padded to N - 1 columns) is reduced for every CCA. The oracle: pair_measure per pair (to
+  // rounding: in the parallel loop Eigen's products run on one thread). The wide layers have 5 latent dimensions,
+  // so no correlation is 1 by construction (there PWCCA's weights depend on a basis of the tied eigenvectors).
+  ml_test::TempDir dir("pair-range-wide");
+  const Eigen::Index n = 24;
+  std::vector<ml::LayerView> v;
+  const Eigen::MatrixXd latent = random_matrix(n, 5, 59);
+  for (uint32_t s = 0; s < 4; ++s) {
+    const Eigen::MatrixXd x = s < 2 ? Eigen::MatrixXd(latent * random_matrix(5, 40, 60 + s) + 0.01 * random_matrix(n, 40, 70 + s))
+                                    : random_matrix(n, 6, 60 + s);
+    v.push_back(ml::layer_view(save(dir.path, std::to_string(s) + ".npy", x), n, true));
+  }
+  const std::vector<std::pair<const ml::LayerView*, const ml::LayerView*>> pairs{
+      {&v[0], &v[1]}, {&v[0], &v[2]}, {&v[1], &v[2]}, {&v[3], &v[0]}, {&v[2], &v[3]}, {&v[3], &v[1]}};
+  for (int m : {1, 2, 3}) {
+    INFO(ml::kPairMeasures[m]);
+    double sum = 0, lo = 1e300, hi = -1e300;
+    for (const auto& [a, b] : pairs) {
+      const double x = ml::pair_measure(m, a->features, b->features);
+      REQUIRE(std::isfinite(x));
+      sum += x, lo = std::min(lo, x), hi = std::max(hi, x);
+    }
+    const ml::PairsRange r = ml::range_over_pairs(m, pairs);
+    CHECK(r.defined == 6);
+    CHECK_THAT(r.min, Catch::WithinRel(lo, 1e-9));
+    CHECK_THAT(r.max, Catch::WithinRel(hi, 1e-9));
+    CHECK_THAT(r.mean, Catch::WithinRel(sum / 6, 1e-9));
+  }
+}
+
 TEST_CASE("differs: a distance above the ceiling, a similarity below it; disagreements listed", "[study][measures]") {
   ml::SimilarityToBp s;
   auto row = [](const std::string& measure, const std::string& model, double lo, double hi) {
