@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "base/cuda_memory.h"
+#include "engine/host_transfers.h"
 #include "kernels/log_softmax_nll/log_softmax_nll.h"
 
 namespace ml {
@@ -15,6 +16,7 @@ LossResult LogSoftmaxNLL::forward(const Tensor& logits, const IntBuffer& labels,
   // The accuracy and the loss sum are read on the host: N x C floats per batch.
   host_logp_.resize(logp_.numel());
   host_loss_.resize(N);
+  count_host_read();
   if (logits.device() == Device::CUDA) {
     cuda_copy_to_host(host_logp_.data(), logp_.data(), host_logp_.size() * sizeof(float));
     cuda_copy_to_host(host_loss_.data(), loss_.data(), host_loss_.size() * sizeof(float));
