@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/squared_norms.h"
 #include "engine/tensor_ops.h"
 #include "rules/registry.h"
 
@@ -17,12 +18,6 @@ std::string typed(float f) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.7g", f);
   return buf;
-}
-
-double squared_norm(const Tensor& t) {
-  double s = 0;
-  for (float v : t.to_vector()) s += double(v) * v;
-  return s;
 }
 
 }  // namespace
@@ -115,8 +110,10 @@ double PredictiveCoding::energy(const LossResult& top_loss, std::vector<double>*
   const double n = batch_size_;
   double total = 0;
   if (per_block) per_block->clear();
-  for (const Tensor& e : eps_) {
-    const double term = 0.5 * squared_norm(e) / n;
+  std::vector<const Tensor*> errors;
+  for (const Tensor& e : eps_) errors.push_back(&e);
+  for (const double squares : squared_norms_(errors)) {  // one read of the sums, not of the errors
+    const double term = 0.5 * squares / n;
     total += term;
     if (per_block) per_block->push_back(term);
   }

@@ -37,6 +37,7 @@
 #include <functional>
 #include <vector>
 
+#include "engine/squared_norms.h"
 #include "rules/learning_rule.h"
 
 namespace ml {
@@ -120,6 +121,7 @@ class PredictiveCoding : public LearningRule {
   size_t net_size_ = 0;
   int batch_size_ = 0;
   std::vector<Tensor> x_, eps_;  // free value nodes x_1..x_{K-1} and their errors (index k - 1)
+  mutable SquaredNorms squared_norms_;  // the energy's sums, with their device scratch
   const Tensor* dlogits_ = nullptr;  // dloss/dlogits of the mean loss at the current predictions
   std::vector<double> energy_trace_, block_energy_;
   StepObserver observer_;
