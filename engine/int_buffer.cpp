@@ -24,7 +24,7 @@ IntBuffer::IntBuffer(size_t n, Device d) : size_(n), capacity_(n), device_(d) {
 void IntBuffer::upload(const int32_t* host, size_t n) {
   if (n > size_) throw std::invalid_argument("IntBuffer::upload: " + std::to_string(n) + " > " + std::to_string(size_));
   if (n == 0) return;
-  count_host_write();
+  count_host_write(n * sizeof(int32_t));
   if (device_ == Device::CUDA) cuda_copy_to_device(data(), host, n * sizeof(int32_t));
   else std::memcpy(data(), host, n * sizeof(int32_t));
 }
@@ -32,7 +32,7 @@ void IntBuffer::upload(const int32_t* host, size_t n) {
 std::vector<int32_t> IntBuffer::to_vector() const {
   std::vector<int32_t> v(size_);
   if (size_ == 0) return v;
-  count_host_read();
+  count_host_read(size_ * sizeof(int32_t));
   if (device_ == Device::CUDA) cuda_copy_to_host(v.data(), data(), size_ * sizeof(int32_t));
   else std::memcpy(v.data(), data(), size_ * sizeof(int32_t));
   return v;

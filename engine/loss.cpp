@@ -16,7 +16,8 @@ LossResult LogSoftmaxNLL::forward(const Tensor& logits, const IntBuffer& labels,
   // The accuracy and the loss sum are read on the host: N x C floats per batch.
   host_logp_.resize(logp_.numel());
   host_loss_.resize(N);
-  count_host_read();
+  count_host_read(logp_.numel() * sizeof(float));  // two copies: the log-probabilities and the losses
+  count_host_read(N * sizeof(float));
   if (logits.device() == Device::CUDA) {
     cuda_copy_to_host(host_logp_.data(), logp_.data(), host_logp_.size() * sizeof(float));
     cuda_copy_to_host(host_loss_.data(), loss_.data(), host_loss_.size() * sizeof(float));

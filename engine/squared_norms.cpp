@@ -20,7 +20,7 @@ const std::vector<double>& SquaredNorms::operator()(const std::vector<const Tens
     data[k] = tensors[k]->data();
     sizes[k] = tensors[k]->numel();
   }
-  count_host_read();  // the sums reach the host: on a GPU, one wait for the device
+  count_host_read(sums_.size() * sizeof(double));  // the sums reach the host: on a GPU, one wait for the device
   if (device == Device::CPU) {
     sum_of_squares_cpu(sums_.data(), data.data(), sizes.data(), K);
     return sums_;

@@ -105,7 +105,7 @@ void Tensor::zero() {
 std::vector<float> Tensor::to_vector() const {
   std::vector<float> v(numel_);
   if (numel_ == 0) return v;
-  count_host_read();
+  count_host_read(numel_ * sizeof(float));
   if (device_ == Device::CUDA) cuda_copy_to_host(v.data(), data(), numel_ * sizeof(float));
   else std::memcpy(v.data(), data(), numel_ * sizeof(float));
   return v;
@@ -117,7 +117,7 @@ Tensor Tensor::from_vector(const Shape& shape, const std::vector<float>& values,
     throw std::invalid_argument("from_vector: " + std::to_string(values.size()) + " values for shape " + shape_str(shape));
   }
   if (!values.empty()) std::memcpy(cpu.data(), values.data(), values.size() * sizeof(float));
-  count_host_write();
+  count_host_write(values.size() * sizeof(float));
   return d == Device::CPU ? cpu : cpu.to(d);
 }
 
