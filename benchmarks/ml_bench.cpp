@@ -199,17 +199,21 @@ int train(int argc, char** argv) {
               std::abs(r.update_ms) <= r.update_noise_ms ? " (within timing noise)" : "", r.step_ms);
   std::printf("memory: host peak RSS %.1f MiB, tensors peak %.1f MiB on the %s, %.2f Tensor allocations per batch\n",
               r.host_peak_rss_mib, r.tensor_peak_mib, gpu ? "GPU" : "CPU", r.allocations_per_batch);
+  std::printf("host transfers per batch (gather included): %.2f reads (%.1f KiB), %.2f writes\n",
+              r.host_reads_per_batch, r.host_read_kib_per_batch, r.host_writes_per_batch);
   if (!csv.empty())
     ml::write_text_atomically(
         csv,
         "rule,arch,device,batch,threads,samples_per_s,data_ms,forward_ms,backward_ms,update_ms,update_noise_ms,"
-        "step_ms,host_peak_rss_mib,tensor_peak_mib,allocations_per_batch\n" +
+        "step_ms,host_peak_rss_mib,tensor_peak_mib,allocations_per_batch,host_reads_per_batch,host_read_kib_per_batch,"
+        "host_writes_per_batch\n" +
             o.rule + "," + o.arch + "," + (gpu ? "cuda" : "cpu") + "," + std::to_string(o.batch) + "," +
             std::to_string(r.threads) + "," + number(r.samples_per_s, 6) + "," + number(r.data_ms, 6) + "," +
             number(r.forward_ms, 6) + "," + number(r.backward_ms, 6) + "," + number(r.update_ms, 6) + "," +
             number(r.update_noise_ms, 6) + "," + number(r.step_ms, 6) + "," + number(r.host_peak_rss_mib, 6) + "," +
             number(r.tensor_peak_mib, 6) + "," +
-            number(r.allocations_per_batch, 4) + "\n");
+            number(r.allocations_per_batch, 4) + "," + number(r.host_reads_per_batch, 6) + "," +
+            number(r.host_read_kib_per_batch, 6) + "," + number(r.host_writes_per_batch, 6) + "\n");
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "datasets/dataset.h"
 #include "base/cpu_flags.h"
 #include "base/cuda_memory.h"
+#include "engine/host_transfers.h"
 #include "training/device_data.h"
 #include "engine/network.h"
 #include "base/rng.h"
@@ -78,6 +79,7 @@ TrainBenchResult run_train_bench(const TrainBenchOptions& o) {
   r.threads = device == ml::Device::CPU ? omp_get_max_threads() : 0;
   // Throughput: the training loop as ml-train runs it (gather + train_step), one sync at the end.
   const uint64_t allocations_before = ml::tensor_memory_stats(device).allocations;
+  const ml::HostTransfers transfers_before = ml::host_transfers();
   const auto start = Clock::now();
   for (int b = 0; b < o.batches; ++b) {
     gather(b);
@@ -87,6 +89,10 @@ TrainBenchResult run_train_bench(const TrainBenchOptions& o) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   r.allocations_per_batch =
       static_cast<double>(ml::tensor_memory_stats(device).allocations - allocations_before) / o.batches;
+  const ml::HostTransfers transfers = ml::host_transfers();
+  r.host_reads_per_batch = static_cast<double>(transfers.reads - transfers_before.reads) / o.batches;
+  r.host_read_kib_per_batch = static_cast<double>(transfers.read_bytes - transfers_before.read_bytes) / 1024.0 / o.batches;
+  r.host_writes_per_batch = static_cast<double>(transfers.writes - transfers_before.writes) / o.batches;
   r.samples_per_s = static_cast<double>(o.batches) * o.batch / seconds;
 
   // The phases, each timed on its own with a sync around it, all three on the same batch one after

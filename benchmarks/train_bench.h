@@ -26,6 +26,9 @@ struct TrainBenchResult {
   double data_ms = 0, forward_ms = 0, backward_ms = 0, update_ms = 0, update_noise_ms = 0, step_ms = 0;
   double host_peak_rss_mib = 0, tensor_peak_mib = 0;
   double allocations_per_batch = 0;  // Tensor allocations per timed batch after the warm-up
+  // Host transfers per timed batch, the batch's gather included (engine/host_transfers.h): reads
+  // wait for the device, and neither kind can sit inside a CUDA graph.
+  double host_reads_per_batch = 0, host_read_kib_per_batch = 0, host_writes_per_batch = 0;
   int threads = 1;
 };
 

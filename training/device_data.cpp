@@ -1,5 +1,6 @@
 #include "training/device_data.h"
 
+#include "engine/host_transfers.h"
 #include "kernels/gather/gather.h"
 
 namespace ml {
@@ -24,6 +25,7 @@ void DeviceData::gather(Batch& batch, const std::vector<int32_t>& order, int beg
     gather_rows_cuda(batch.x.data(), batch.labels.data(), images_.data(), labels_.data(), index_.data(), count,
                      row_size_);
   } else {
+    count_host_write(count * sizeof(int32_t));  // the indices the GPU path uploads: counted on both devices alike
     gather_rows_cpu(batch.x.data(), batch.labels.data(), images_.data(), labels_.data(), index, count, row_size_);
   }
 }

@@ -74,6 +74,9 @@ TEST_CASE("ml-bench train: throughput, phases, and no allocation after the warm-
     CHECK(std::isfinite(r.update_ms));
     CHECK(r.update_noise_ms >= 0);
     CHECK(r.allocations_per_batch == 0);
+    CHECK(r.host_reads_per_batch == 2);  // the loss's two copies back
+    CHECK(r.host_read_kib_per_batch == Approx((8 * 10 + 8) * 4 / 1024.0));  // 8 x 10 log-probabilities, 8 losses
+    CHECK(r.host_writes_per_batch == 1);  // the gather's indices up
     CHECK(r.host_peak_rss_mib > 0);
   }
 }
