@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "study/json_config.h"
+#include "training/train_progress.h"
 
 namespace ml {
 
@@ -41,13 +42,7 @@ double to_double(const std::string& s, const std::string& path) {
 
 }  // namespace
 
-const EpochRow& RunData::selected() const {
-  const EpochRow* best = &epochs.back();
-  if (std::isnan(best->val_acc)) return *best;
-  for (const EpochRow& e : epochs)
-    if (e.val_acc > best->val_acc || (e.val_acc == best->val_acc && e.epoch < best->epoch)) best = &e;
-  return *best;
-}
+const EpochRow& RunData::selected() const { return val_selected(epochs); }  // ml-train's own rule
 
 bool has_layers(const RunData& run, const std::vector<std::string>& layers) {
   return std::all_of(layers.begin(), layers.end(), [&](const std::string& l) {

@@ -72,12 +72,4 @@ TrainProgress progress_from_json(const json& j) {
   return p;
 }
 
-const EpochMetrics& val_selected(const std::vector<EpochMetrics>& history) {
-  const EpochMetrics* best = &history.back();
-  if (std::isnan(best->val_acc)) return *best;
-  for (const EpochMetrics& m : history)
-    if (m.val_acc > best->val_acc || (m.val_acc == best->val_acc && m.epoch < best->epoch)) best = &m;
-  return *best;
-}
-
 }  // namespace ml

@@ -4,6 +4,7 @@
 // network so that the state's checks (training/train_state_check.h) and its
 // fuzz target need nothing of the engine but the safetensors reader.
 #pragma once
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -22,9 +23,17 @@ struct EpochMetrics {
   double val_loss = std::numeric_limits<double>::quiet_NaN(), val_acc = std::numeric_limits<double>::quiet_NaN();
 };
 
-// The epoch a run would be reported at: the first with the best val_acc; without a validation split, the last.
-// history must not be empty.
-const EpochMetrics& val_selected(const std::vector<EpochMetrics>& history);
+// The epoch a run is reported at: the first with the best val_acc; without a validation split, the last.
+// history must not be empty. One rule for ml-train (model_best) and ml-study (reading metrics.csv back):
+// any row type with epoch and val_acc.
+template <class Row>
+const Row& val_selected(const std::vector<Row>& history) {
+  const Row* best = &history.back();
+  if (std::isnan(best->val_acc)) return *best;
+  for (const Row& m : history)
+    if (m.val_acc > best->val_acc || (m.val_acc == best->val_acc && m.epoch < best->epoch)) best = &m;
+  return *best;
+}
 
 // A model saved mid-run (ml-train --snapshots): where, and its validation figures there.
 struct SnapshotRow {
