@@ -28,6 +28,9 @@ mkdir -p "$runs"
 # each rule its own); a plan line's own flags come later and override them.
 common="--data fashion-mnist --data-dir $data --device cuda --epochs 15 --batch 64 --optimizer sgd --momentum 0.9 --seed 1 --no-progress"
 common="$common --lr 0.01 --lr-schedule constant --clip-grad-norm 0 --weight-decay 0"
+# 5,000 training images held out (ml-study's full preset): each run is read at its validation-selected epoch
+# (metrics.csv's val_acc, model_best.safetensors), never at the test set's best.
+common="$common --val 5000"
 lenet="--arch lenet --align-every 200"
 mlp="--arch flatten-fc100-relu-fc10"
 # The plan: one run per line, "name|flags" ($LENET, $MLP: the two networks
