@@ -2,9 +2,9 @@
 // inference step. On the GPU only the K sums reach the host, not the arrays (the errors of every
 // layer: megabytes per step at batch 64).
 //   CPU: one double accumulator per array, in index order.
-//   GPU: a fixed tree (each of kSumOfSquaresBlocks blocks sums a grid-stride share, then one block per
-//        array sums the blocks' partials in order): the same bits on every run, the CPU's sum to
-//        rounding (not its bits).
+//   GPU: fixed trees (each of kSumOfSquaresBlocks blocks sums a grid-stride share per thread and its
+//        threads' sums in a shared-memory tree; then one block per array sums the blocks' partials in
+//        the same tree): the same bits on every run, the CPU's sum to rounding (not its bits).
 #pragma once
 #include <cstddef>
 
