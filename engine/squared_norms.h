@@ -1,9 +1,8 @@
 // The sum of squares of several tensors' values, in double, read back to the host together:
 // one transfer of K doubles however large the tensors (predictive coding's energy per inference
-// step; it used to copy every layer's error to the host). Device scratch is kept between calls,
-// so a training step allocates nothing after its first.
+// step; it used to copy every layer's error to the host).
 #pragma once
-#include <memory>
+#include <cstddef>
 #include <vector>
 
 #include "engine/tensor.h"
@@ -12,15 +11,15 @@ namespace ml {
 
 class SquaredNorms {
  public:
-  // One sum per tensor, in their order; every tensor on the same device. On the CPU the sums
-  // of a plain loop in double; on the GPU the same to rounding, the same bits on every run
-  // (kernels/sum_of_squares).
+  // One sum per tensor, in their order; every tensor on the same device. On the CPU a plain loop
+  // in double; on the GPU the same to rounding, the same bits on every run (kernels/optimizer's
+  // sum_squares, which --clip-grad-norm uses too).
   const std::vector<double>& operator()(const std::vector<const Tensor*>& tensors);
 
  private:
   std::vector<double> sums_;
-  std::shared_ptr<double> device_;  // K sums, then K x kSumOfSquaresBlocks partials
-  size_t device_capacity_ = 0;      // doubles
+  std::vector<const float*> arrays_;
+  std::vector<size_t> sizes_;
 };
 
 }  // namespace ml
