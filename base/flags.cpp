@@ -42,7 +42,8 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 FlagValues FlagValues::with_defaults(const std::vector<FlagSpec>& specs, const std::string& owner) const {
-  for (const auto& [name, value] : values_) {
+  for (const auto& entry : values_) {
+    const std::string& name = entry.first;  // a plain reference: clang 14 cannot capture a structured binding
     const bool known = std::any_of(specs.begin(), specs.end(), [&](const FlagSpec& s) { return s.name == name; });
     if (!known) throw std::invalid_argument("--" + name + ": not an option of " + owner);
   }

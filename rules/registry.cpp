@@ -80,7 +80,8 @@ std::vector<RuleFlagGroup> rule_flag_groups() {
 FlagValues flags_of_rule(const std::string& rule, const FlagValues& flags) {
   const RuleSpec& spec = rule_spec(rule);
   FlagValues own;
-  for (const auto& [name, value] : flags.all()) {
+  for (const auto& [flag, value] : flags.all()) {
+    const std::string& name = flag;  // a plain reference: clang 14 cannot capture a structured binding
     if (std::any_of(spec.flags.begin(), spec.flags.end(), [&](const FlagSpec& f) { return f.name == name; }))
       own.set(name, value);
   }

@@ -20,7 +20,8 @@ packages=(
 case "${1:-}" in
   --tests) packages+=(
     python3-numpy                # tests read our .npy/.safetensors files back with numpy
-    clang libclang-rt-14-dev     # the fuzz targets: clang, libFuzzer and clang's sanitizer runtimes
+    clang libclang-rt-14-dev     # the sanitizer and fuzz builds: clang, libFuzzer and clang's sanitizer runtimes
+    libomp-dev                   # OpenMP for clang (the sanitizer build)
   );;
   "") ;;
   *) echo "setup: unknown argument '$1' (expected --tests or nothing)" >&2; exit 2;;

@@ -394,7 +394,7 @@ TEST_CASE("ml-study --jobs 2: two runs at once, costliest first; a SIGTERM stops
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   const ScopedEnv one_thread("OMP_NUM_THREADS", "1");  // both ways train with the same thread count
   TempDir dir("study-jobs");
-  const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 400, 40, 28);
+  const std::string data = ml_test::write_synthetic_idx((dir.path / "data").string(), 200, 40, 28);
   auto args_for = [&](const fs::path& out, const std::string& jobs) {
     auto args = study_args(data, out, 3);
     const auto rules = std::find(args.begin(), args.end(), "--rules");
