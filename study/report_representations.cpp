@@ -113,7 +113,7 @@ void render_representations(HtmlReport& report, const RepresentationComparison& 
       LinePlot p{"MDS " + layout.layer, "dimension 1", "dimension 2", {}, 330, 260};
       for (size_t r = 0; r < m; ++r) {
         const auto i = static_cast<Eigen::Index>(r);
-        p.series.push_back({names[r], {layout.xy(i, 0)}, {layout.xy(i, 1)}});
+        p.series.push_back({names[r], {layout.xy(i, 0)}, {layout.xy(i, 1)}, {}, {}});
       }
       report.svg(svg_line_plot(p));
     }

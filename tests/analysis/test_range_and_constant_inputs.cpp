@@ -29,7 +29,6 @@ namespace {
 
 using ml_test::analyze;
 using Run = ml_test::AnalyzeRun;
-std::string slurp(const std::string& path) { return ml_test::slurp_file(path); }
 
 using ml_test::save_f4;
 

@@ -49,4 +49,16 @@ inline StepAllocations step_allocations(const std::string& rule, ml::Device devi
   return a;
 }
 
+// Every registered rule on `device`: no allocation in any of the four phases.
+inline void check_no_step_allocations(ml::Device device) {
+  for (const std::string& rule : ml::rule_names()) {
+    INFO("rule " << rule);
+    const StepAllocations a = step_allocations(rule, device);
+    CHECK(a.warm_steps == 0);
+    CHECK(a.smaller_batch == 0);
+    CHECK(a.full_again == 0);
+    CHECK(a.evaluation == 0);
+  }
+}
+
 }  // namespace ml_test

@@ -4,14 +4,7 @@
 #include "rules/step_allocations.h"
 
 TEST_CASE("no rule allocates a tensor in a training step once it has run (CPU)", "[rules][allocations]") {
-  for (const std::string& rule : ml::rule_names()) {
-    INFO("rule " << rule);
-    const ml_test::StepAllocations a = ml_test::step_allocations(rule, ml::Device::CPU);
-    CHECK(a.warm_steps == 0);
-    CHECK(a.smaller_batch == 0);
-    CHECK(a.full_again == 0);
-    CHECK(a.evaluation == 0);
-  }
+  ml_test::check_no_step_allocations(ml::Device::CPU);
 }
 
 TEST_CASE("the allocation counter sees a step's new buffer", "[rules][allocations]") {
